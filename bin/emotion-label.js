@@ -1,0 +1,12 @@
+#!/usr/bin/env node
+'use strict';
+const path = require('node:path');
+const fs = require('node:fs');
+
+const entry = path.join(__dirname, '..', 'dist', 'cli', 'main.js');
+if (!fs.existsSync(entry)) {
+  process.stderr.write('emotion-label: not built yet; run `npm install` (or `npm run build`) in the package folder\n');
+  process.exitCode = 2;
+} else {
+  require(entry).main(process.argv);
+}

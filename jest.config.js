@@ -1,0 +1,10 @@
+/** @type {import('jest').Config} */
+module.exports = {
+  // Type checking is done once by `tsc -p tsconfig.test.json` in `npm test`; jest only transpiles.
+  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.test.json' }] },
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testTimeout: 120000,
+  // End-to-end tests spawn CLI processes that each start worker threads; this machine has two cores.
+  maxWorkers: 2,
+};

@@ -1,0 +1,46 @@
+import { LabelError } from '../errors';
+import { goldLabelId } from '../infer/modelDir';
+import { ConfusionMatrix, formatReport, type Report } from '../metrics';
+import type { EvalCommandOptions } from './options';
+import { runRows, type CliIO } from './run';
+
+/** `emotion-label eval [input]`: accuracy, F1 and the confusion matrix against the gold labels. */
+export async function evalCommand(
+  input: string | undefined,
+  opts: EvalCommandOptions,
+  io: CliIO,
+  signal: AbortSignal,
+): Promise<{ report?: Report; result: Awaited<ReturnType<typeof runRows>> }> {
+  let report: Report | undefined;
+  const file = input ?? '<stdin>';
+  const result = await runRows({
+    input,
+    opts,
+    io,
+    signal,
+    labelColumn: opts.labelColumn,
+    makeSink: ({ info }) => {
+      const m = new ConfusionMatrix(info.id2label);
+      return {
+        accept(lr) {
+          const gold = goldLabelId(lr.row.gold ?? '', info);
+          if (gold === undefined) {
+            throw new LabelError(
+              'LABEL_UNKNOWN',
+              `gold label '${lr.row.gold}' is neither a label of this model (${info.id2label.join(', ')}) nor an id 0–${info.id2label.length - 1}`,
+              { file, line: lr.row.line },
+            );
+          }
+          // An empty text has no prediction: it is left out of the metrics and counted as empty in the summary.
+          if (lr.prediction.labelId >= 0) m.add(gold, lr.prediction.labelId);
+        },
+        finish() {
+          report = m.report();
+          io.stdout.write(opts.json ? JSON.stringify(report) + '\n' : formatReport(report));
+        },
+        abandon() {},
+      };
+    },
+  });
+  return { report, result };
+}

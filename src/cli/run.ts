@@ -1,0 +1,155 @@
+import * as fs from 'node:fs';
+import type { Readable, Writable } from 'node:stream';
+import { once } from 'node:events';
+import { stringify } from 'csv-stringify';
+import { LabelError } from '../errors';
+import { resolveFormat } from '../io/formats';
+import { openReader, type TableReader } from '../io/readers';
+import { loadModelInfo, type ModelInfo } from '../infer/modelDir';
+import { labelRows } from '../pipeline/labelRows';
+import { WorkerPool } from '../pipeline/pool';
+import type { PoolOptions } from '../pipeline/pool';
+import type { BadRow, LabelledRow } from '../types';
+import { resolveParallelism, type CommonOptions } from './options';
+import { Progress } from './progress';
+
+/** The process's streams, passed in so that tests can run the CLI in-process. */
+export interface CliIO {
+  stdin: Readable;
+  stdout: Writable;
+  stderr: Writable;
+  stderrIsTTY: boolean;
+}
+
+/** Where labelled rows go: the output writer for labelling, the confusion matrix for eval. */
+export interface RowSink {
+  accept(lr: LabelledRow): Promise<void> | void;
+  /** Called once every row is in; not called when the run stops early. */
+  finish(): Promise<void> | void;
+  /** Called when the run stops early (error or signal) to clean up. */
+  abandon(): Promise<void> | void;
+}
+
+export interface RunRequest {
+  input?: string;
+  opts: CommonOptions;
+  labelColumn?: string;
+  io: CliIO;
+  signal: AbortSignal;
+  /** Built once the model is loaded and the header read, before anything is written. */
+  makeSink(ctx: { info: ModelInfo; reader: TableReader }): Promise<RowSink> | RowSink;
+  /** Test hook for the worker fault paths. */
+  faultInjection?: PoolOptions['faultInjection'];
+}
+
+export interface RunResult {
+  read: number;
+  labelled: number;
+  rejected: number;
+  empty: number;
+  blankLines: number;
+}
+
+function openInput(input: string | undefined, io: CliIO): { stream: Readable; name: string; size?: number; bytesRead: () => number } {
+  if (input === undefined || input === '-') return { stream: io.stdin, name: '<stdin>', bytesRead: () => 0 };
+  let size: number;
+  try {
+    const st = fs.statSync(input);
+    if (st.isDirectory()) throw new Error('is a directory');
+    size = st.size;
+    fs.accessSync(input, fs.constants.R_OK);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    const why = e.code === 'ENOENT' ? 'no such file' : e.code === 'EACCES' ? 'permission denied' : e.message;
+    throw new LabelError('INPUT_NOT_FOUND', `cannot read input: ${why}`, { file: input });
+  }
+  const stream = fs.createReadStream(input, { highWaterMark: 256 * 1024 });
+  return { stream, name: input, size, bytesRead: () => stream.bytesRead };
+}
+
+/** Bad rows under --on-error skip: line, code, reason and the raw record, as CSV. */
+class RejectsFile {
+  private readonly csv = stringify({ header: true, columns: ['line', 'code', 'reason', 'raw'] });
+  private readonly out: fs.WriteStream;
+
+  constructor(file: string) {
+    this.out = fs.createWriteStream(file);
+    this.csv.pipe(this.out);
+  }
+
+  async write(bad: BadRow): Promise<void> {
+    if (!this.csv.write([bad.line, bad.code, bad.reason, bad.raw])) await once(this.csv, 'drain');
+  }
+
+  async close(): Promise<void> {
+    this.csv.end();
+    await once(this.out, 'close');
+  }
+}
+
+/**
+ * The shared run: load the model, start the workers, read the header, then stream every row through
+ * the pool into the sink, applying the bad-row policy. Set-up errors are thrown before the sink exists,
+ * so nothing is written on exit 2.
+ */
+export async function runRows(req: RunRequest): Promise<RunResult> {
+  const { opts, io, signal } = req;
+  const format = resolveFormat(opts.format, req.input);
+  if (opts.rejects !== undefined && opts.onError !== 'skip') {
+    throw new LabelError('USAGE', '--rejects needs --on-error skip');
+  }
+  const info = loadModelInfo(opts.model);
+  const input = openInput(req.input, io);
+  const { workers, threads } = resolveParallelism(opts);
+  let pool: WorkerPool | undefined;
+  let sink: RowSink | undefined;
+  let rejects: RejectsFile | undefined;
+  let progress: Progress | undefined;
+  const result: RunResult = { read: 0, labelled: 0, rejected: 0, empty: 0, blankLines: 0 };
+  let completed = false;
+  try {
+    pool = await WorkerPool.start({ info, workers, intraOpThreads: threads, faultInjection: req.faultInjection });
+    const reader = await openReader(input.stream, {
+      format,
+      file: input.name,
+      textColumn: opts.textColumn,
+      labelColumn: req.labelColumn,
+      maxRecordBytes: opts.maxRecordSize,
+    });
+    sink = await req.makeSink({ info, reader });
+    if (opts.rejects !== undefined) rejects = new RejectsFile(opts.rejects);
+    progress = new Progress(opts.progress && io.stderrIsTTY, input.size, input.bytesRead);
+
+    for await (const item of labelRows(reader.items, pool, { batchSize: opts.batchSize, signal })) {
+      result.read += 1;
+      if ('kind' in item) {
+        if (opts.onError === 'fail') {
+          throw new LabelError(item.code as never, item.reason, { file: input.name, line: item.line });
+        }
+        result.rejected += 1;
+        await rejects?.write(item);
+      } else {
+        if (item.prediction.labelId < 0) result.empty += 1;
+        else result.labelled += 1;
+        await sink.accept(item);
+      }
+      progress.tick();
+      if (signal.aborted) break;
+    }
+    result.blankLines = reader.stats.blankLines;
+    progress.stop();
+    await rejects?.close();
+    rejects = undefined;
+    if (!signal.aborted) {
+      await sink.finish();
+      completed = true;
+    }
+    return result;
+  } finally {
+    progress?.stop();
+    if (!completed) await sink?.abandon();
+    await rejects?.close();
+    await pool?.close();
+    if (input.stream !== io.stdin) input.stream.destroy();
+  }
+}

@@ -1,0 +1,92 @@
+/**
+ * One error type for everything a user can see, mapped to an exit code in the CLI only.
+ * Exit codes (documented in README):
+ *   0   every row labelled
+ *   1   bad input data: a bad row with --on-error fail, or rows rejected with --on-error skip
+ *   2   usage or set-up error (bad option, missing file, unreadable model, missing column), before any output
+ *   3   runtime failure (a worker crashed, output could not be written)
+ *   130 interrupted by SIGINT, 143 terminated by SIGTERM
+ */
+export const EXIT = {
+  OK: 0,
+  BAD_INPUT: 1,
+  USAGE: 2,
+  RUNTIME: 3,
+  SIGINT: 130,
+  SIGTERM: 143,
+} as const;
+
+export type ErrorCode =
+  | 'USAGE'
+  | 'INPUT_NOT_FOUND'
+  | 'MODEL_INVALID'
+  | 'MISSING_COLUMN'
+  | 'COLUMN_CONFLICT'
+  | 'CSV_QUOTE_NOT_CLOSED'
+  | 'CSV_RECORD_TOO_LARGE'
+  | 'CSV_PARSE'
+  | 'CSV_FIELD_COUNT'
+  | 'INVALID_UTF8'
+  | 'NUL_BYTE'
+  | 'JSON_INVALID'
+  | 'JSON_NOT_OBJECT'
+  | 'TEXT_MISSING'
+  | 'TEXT_NOT_STRING'
+  | 'LABEL_MISSING'
+  | 'LABEL_UNKNOWN'
+  | 'WORKER_FAILED'
+  | 'OUTPUT_FAILED';
+
+const EXIT_BY_CODE: Record<ErrorCode, number> = {
+  USAGE: EXIT.USAGE,
+  INPUT_NOT_FOUND: EXIT.USAGE,
+  MODEL_INVALID: EXIT.USAGE,
+  MISSING_COLUMN: EXIT.USAGE,
+  COLUMN_CONFLICT: EXIT.USAGE,
+  CSV_QUOTE_NOT_CLOSED: EXIT.BAD_INPUT,
+  CSV_RECORD_TOO_LARGE: EXIT.BAD_INPUT,
+  CSV_PARSE: EXIT.BAD_INPUT,
+  CSV_FIELD_COUNT: EXIT.BAD_INPUT,
+  INVALID_UTF8: EXIT.BAD_INPUT,
+  NUL_BYTE: EXIT.BAD_INPUT,
+  JSON_INVALID: EXIT.BAD_INPUT,
+  JSON_NOT_OBJECT: EXIT.BAD_INPUT,
+  TEXT_MISSING: EXIT.BAD_INPUT,
+  TEXT_NOT_STRING: EXIT.BAD_INPUT,
+  LABEL_MISSING: EXIT.BAD_INPUT,
+  LABEL_UNKNOWN: EXIT.BAD_INPUT,
+  WORKER_FAILED: EXIT.RUNTIME,
+  OUTPUT_FAILED: EXIT.RUNTIME,
+};
+
+export class LabelError extends Error {
+  readonly code: ErrorCode;
+  readonly file?: string;
+  readonly line?: number;
+
+  constructor(code: ErrorCode, message: string, where: { file?: string; line?: number } = {}) {
+    super(message);
+    this.name = 'LabelError';
+    this.code = code;
+    this.file = where.file;
+    this.line = where.line;
+  }
+
+  get exitCode(): number {
+    return EXIT_BY_CODE[this.code];
+  }
+
+  /** `FILE:LINE: CODE: message`, the form every error takes on stderr. */
+  format(): string {
+    const where = [this.file, this.line].filter((x) => x !== undefined).join(':');
+    return `${where ? `${where}: ` : ''}${this.code}: ${this.message}`;
+  }
+}
+
+/** A bad input row: what `--on-error skip` sends to the rejects file instead of stopping. */
+export function isRowError(err: unknown): err is LabelError {
+  return err instanceof LabelError && err.exitCode === EXIT.BAD_INPUT && !FATAL_PARSE.has(err.code);
+}
+
+/** Errors after which the parser cannot find the next row, so skipping is impossible. */
+const FATAL_PARSE = new Set<ErrorCode>(['CSV_QUOTE_NOT_CLOSED', 'CSV_RECORD_TOO_LARGE', 'CSV_PARSE']);

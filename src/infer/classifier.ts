@@ -1,0 +1,103 @@
+import * as ort from 'onnxruntime-node';
+import { loadTokenizer, type TextTokenizer } from '../tokenizer';
+import type { ModelInfo } from './modelDir';
+
+export interface ClassifierOptions {
+  /** Threads onnxruntime may use inside one Run(); workers × threads ≈ cores. */
+  intraOpThreads: number;
+}
+
+/** Per text: the winning label id and its probability; `scores` holds numLabels probabilities per text. */
+export interface BatchOutput {
+  labelIds: Int32Array;
+  confidences: Float32Array;
+  scores: Float32Array;
+}
+
+/** A tokenizer and one InferenceSession, created once and reused for every batch. */
+export class Classifier {
+  private constructor(
+    private readonly info: ModelInfo,
+    private readonly tokenizer: TextTokenizer,
+    private readonly session: ort.InferenceSession,
+  ) {}
+
+  static async create(info: ModelInfo, opts: ClassifierOptions): Promise<Classifier> {
+    const tokenizer = loadTokenizer(info.dir, info.maxLength);
+    const session = await ort.InferenceSession.create(info.onnxPath, {
+      graphOptimizationLevel: 'all',
+      intraOpNumThreads: opts.intraOpThreads,
+      interOpNumThreads: 1,
+      executionMode: 'sequential',
+      enableCpuMemArena: true,
+    });
+    const known = new Set(['input_ids', 'attention_mask', 'token_type_ids']);
+    const unknown = session.inputNames.filter((n) => !known.has(n));
+    if (!session.inputNames.includes('input_ids') || unknown.length > 0) {
+      throw new Error(
+        `model.onnx takes inputs ${session.inputNames.join(', ')}; expected input_ids, attention_mask and optionally token_type_ids`,
+      );
+    }
+    return new Classifier(info, tokenizer, session);
+  }
+
+  async classify(texts: readonly string[]): Promise<BatchOutput> {
+    const n = texts.length;
+    const encoded = texts.map((t) => this.tokenizer.encode(t));
+    const width = Math.max(1, ...encoded.map((ids) => ids.length));
+    const ids = new BigInt64Array(n * width).fill(BigInt(this.tokenizer.padId));
+    const mask = new BigInt64Array(n * width);
+    encoded.forEach((row, r) => {
+      for (let j = 0; j < row.length; j++) {
+        ids[r * width + j] = BigInt(row[j]);
+        mask[r * width + j] = 1n;
+      }
+    });
+    const dims = [n, width];
+    const feeds: Record<string, ort.Tensor> = { input_ids: new ort.Tensor('int64', ids, dims) };
+    if (this.session.inputNames.includes('attention_mask')) feeds.attention_mask = new ort.Tensor('int64', mask, dims);
+    if (this.session.inputNames.includes('token_type_ids')) {
+      feeds.token_type_ids = new ort.Tensor('int64', new BigInt64Array(n * width), dims);
+    }
+    const results = await this.session.run(feeds);
+    const logits = results[this.session.outputNames[0]];
+    const numLabels = this.info.id2label.length;
+    if (logits.dims.length !== 2 || logits.dims[0] !== n || logits.dims[1] !== numLabels) {
+      throw new Error(`model output has shape [${logits.dims.join(', ')}], expected [${n}, ${numLabels}] (id2label has ${numLabels} labels)`);
+    }
+    const out = toProbabilities(logits.data as Float32Array, n, numLabels, this.info.multiLabel);
+    for (const t of Object.values(results)) t.dispose?.();
+    return out;
+  }
+
+  async release(): Promise<void> {
+    await this.session.release();
+  }
+}
+
+/** Softmax (single-label) or sigmoid (multi-label) per row, computed in float64, plus the argmax. */
+export function toProbabilities(logits: ArrayLike<number>, n: number, k: number, multiLabel: boolean): BatchOutput {
+  const scores = new Float32Array(n * k);
+  const labelIds = new Int32Array(n);
+  const confidences = new Float32Array(n);
+  for (let r = 0; r < n; r++) {
+    const base = r * k;
+    let max = -Infinity;
+    for (let j = 0; j < k; j++) max = Math.max(max, logits[base + j]);
+    let sum = 0;
+    const p = new Float64Array(k);
+    for (let j = 0; j < k; j++) {
+      p[j] = multiLabel ? 1 / (1 + Math.exp(-logits[base + j])) : Math.exp(logits[base + j] - max);
+      sum += p[j];
+    }
+    let best = 0;
+    for (let j = 0; j < k; j++) {
+      const v = multiLabel ? p[j] : p[j] / sum;
+      scores[base + j] = v;
+      if (v > scores[base + best]) best = j;
+    }
+    labelIds[r] = best;
+    confidences[r] = scores[base + best];
+  }
+  return { labelIds, confidences, scores };
+}

@@ -1,0 +1,38 @@
+import * as path from 'node:path';
+import type { Format } from '../types';
+import { LabelError } from '../errors';
+
+export const FORMATS: readonly Format[] = ['csv', 'tsv', 'jsonl'];
+
+const BY_EXTENSION: Record<string, Format> = {
+  '.csv': 'csv',
+  '.tsv': 'tsv',
+  '.tab': 'tsv',
+  '.jsonl': 'jsonl',
+  '.ndjson': 'jsonl',
+};
+
+/** The format named by --format, else by the file's extension; stdin defaults to CSV. */
+export function resolveFormat(explicit: string | undefined, file: string | undefined): Format {
+  if (explicit !== undefined) {
+    const f = explicit.toLowerCase() === 'ndjson' ? 'jsonl' : explicit.toLowerCase();
+    if (!FORMATS.includes(f as Format)) {
+      throw new LabelError('USAGE', `unknown format '${explicit}' (expected one of: ${FORMATS.join(', ')})`);
+    }
+    return f as Format;
+  }
+  if (file === undefined || file === '-') return 'csv';
+  const ext = path.extname(file).toLowerCase();
+  const f = BY_EXTENSION[ext];
+  if (f === undefined) {
+    throw new LabelError(
+      'USAGE',
+      `cannot tell the format of '${file}' from its extension; use --format ${FORMATS.join('|')}`,
+    );
+  }
+  return f;
+}
+
+export function delimiterOf(format: Format): string {
+  return format === 'tsv' ? '\t' : ',';
+}

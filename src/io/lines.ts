@@ -1,0 +1,53 @@
+import { LabelError } from '../errors';
+
+export interface RawLine {
+  /** 1-based line number. */
+  line: number;
+  bytes: Buffer;
+}
+
+/**
+ * Splits a byte stream into lines without decoding it. Hand-written because readline decodes
+ * as it goes and silently replaces invalid UTF-8, and we must report such bytes with their line.
+ * Accepts LF and CRLF; a last line without a newline is still yielded.
+ */
+export async function* splitLines(
+  chunks: AsyncIterable<Buffer | string>,
+  opts: { maxLineBytes: number; file: string },
+): AsyncGenerator<RawLine> {
+  let carry: Buffer[] = [];
+  let carryBytes = 0;
+  let line = 0;
+  const finish = (piece: Buffer): RawLine => {
+    const whole = carry.length > 0 ? Buffer.concat([...carry, piece]) : piece;
+    carry = [];
+    carryBytes = 0;
+    line += 1;
+    const end = whole.length > 0 && whole[whole.length - 1] === 0x0d ? whole.length - 1 : whole.length;
+    return { line, bytes: whole.subarray(0, end) };
+  };
+  for await (const c of chunks) {
+    const chunk = typeof c === 'string' ? Buffer.from(c) : c;
+    let start = 0;
+    for (;;) {
+      const nl = chunk.indexOf(0x0a, start);
+      if (nl === -1) {
+        if (start < chunk.length) {
+          carry.push(chunk.subarray(start));
+          carryBytes += chunk.length - start;
+          if (carryBytes > opts.maxLineBytes) {
+            throw new LabelError(
+              'CSV_RECORD_TOO_LARGE',
+              `line is longer than ${opts.maxLineBytes} bytes (--max-record-size)`,
+              { file: opts.file, line: line + 1 },
+            );
+          }
+        }
+        break;
+      }
+      yield finish(chunk.subarray(start, nl));
+      start = nl + 1;
+    }
+  }
+  if (carryBytes > 0) yield finish(Buffer.alloc(0));
+}

@@ -1,0 +1,150 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { LabelError } from '../errors';
+import type { BatchOutput } from '../infer/classifier';
+import type { ModelInfo } from '../infer/modelDir';
+import type { FromWorker, WorkerInit } from './protocol';
+
+/** What the labelling loop needs from a pool; tests substitute their own. */
+export interface BatchRunner {
+  readonly size: number;
+  /** `where` names the input lines of the batch, for the error message if it fails. */
+  run(texts: string[], where: string): Promise<BatchOutput>;
+}
+
+interface Task {
+  id: number;
+  texts: string[];
+  where: string;
+  resolve: (out: BatchOutput) => void;
+  reject: (err: Error) => void;
+}
+
+interface Slot {
+  worker: Worker;
+  task?: Task;
+}
+
+export interface PoolOptions {
+  info: ModelInfo;
+  workers: number;
+  intraOpThreads: number;
+  faultInjection?: WorkerInit['faultInjection'];
+}
+
+/** The compiled worker script; under ts-jest (running .ts sources) the build in dist/ is used. */
+function workerScript(): string {
+  const here = path.join(__dirname, 'worker.js');
+  if (fs.existsSync(here)) return here;
+  return path.resolve(__dirname, '../../dist/pipeline/worker.js');
+}
+
+/**
+ * A fixed set of worker threads, each with its own session. Batches wait in a queue for an idle
+ * worker. A worker that fails or exits fails the batch it held and every batch after it: the run
+ * stops with an error naming those rows rather than hanging or dropping them.
+ */
+export class WorkerPool implements BatchRunner {
+  private readonly slots: Slot[] = [];
+  private readonly queue: Task[] = [];
+  private nextId = 0;
+  private failure?: Error;
+  private closing = false;
+
+  private constructor(readonly size: number) {}
+
+  static async start(opts: PoolOptions): Promise<WorkerPool> {
+    const pool = new WorkerPool(opts.workers);
+    const { label2id: _unused, ...info } = opts.info;
+    const init: WorkerInit = { info, intraOpThreads: opts.intraOpThreads, faultInjection: opts.faultInjection };
+    const script = workerScript();
+    const ready = Array.from({ length: opts.workers }, () => {
+      const worker = new Worker(script, { workerData: init });
+      const slot: Slot = { worker };
+      pool.slots.push(slot);
+      return new Promise<void>((resolve, reject) => {
+        const onInit = (msg: FromWorker): void => {
+          if (msg.type === 'ready') {
+            worker.off('message', onInit);
+            pool.attach(slot);
+            resolve();
+          } else if (msg.type === 'init-error') {
+            reject(new LabelError('MODEL_INVALID', `cannot load the model: ${msg.message}`, { file: opts.info.dir }));
+          }
+        };
+        worker.on('message', onInit);
+        worker.once('error', (err) => reject(new LabelError('MODEL_INVALID', `cannot load the model: ${err.message}`, { file: opts.info.dir })));
+        worker.once('exit', (code) => reject(new LabelError('MODEL_INVALID', `worker exited with code ${code} while loading the model`, { file: opts.info.dir })));
+      });
+    });
+    try {
+      await Promise.all(ready);
+    } catch (err) {
+      await pool.close();
+      throw err;
+    }
+    return pool;
+  }
+
+  private attach(slot: Slot): void {
+    const { worker } = slot;
+    worker.removeAllListeners('error');
+    worker.removeAllListeners('exit');
+    worker.on('message', (msg: FromWorker) => {
+      const task = slot.task;
+      if (!task || (msg.type !== 'result' && msg.type !== 'batch-error') || msg.id !== task.id) return;
+      slot.task = undefined;
+      if (msg.type === 'result') {
+        task.resolve({ labelIds: msg.labelIds, confidences: msg.confidences, scores: msg.scores });
+        this.dispatch();
+      } else {
+        this.fail(new LabelError('WORKER_FAILED', `worker failed on rows ${task.where}: ${msg.message}`), task);
+      }
+    });
+    worker.on('error', (err) => this.onWorkerGone(slot, `worker crashed: ${err.message}`));
+    worker.on('exit', (code) => {
+      if (!this.closing) this.onWorkerGone(slot, `worker exited unexpectedly with code ${code}`);
+    });
+  }
+
+  private onWorkerGone(slot: Slot, why: string): void {
+    const task = slot.task;
+    slot.task = undefined;
+    const rows = task ? ` while holding rows ${task.where}` : '';
+    this.fail(new LabelError('WORKER_FAILED', `${why}${rows}`), task);
+  }
+
+  /** Fails the given task and everything still queued; later calls to run() fail at once. */
+  private fail(err: Error, task?: Task): void {
+    if (!this.failure) this.failure = err;
+    task?.reject(err);
+    for (const queued of this.queue.splice(0)) queued.reject(this.failure);
+  }
+
+  run(texts: string[], where: string): Promise<BatchOutput> {
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise((resolve, reject) => {
+      this.queue.push({ id: this.nextId++, texts, where, resolve, reject });
+      this.dispatch();
+    });
+  }
+
+  private dispatch(): void {
+    for (const slot of this.slots) {
+      if (this.queue.length === 0 || this.failure) return;
+      if (slot.task) continue;
+      const task = this.queue.shift()!;
+      slot.task = task;
+      slot.worker.postMessage({ type: 'batch', id: task.id, texts: task.texts });
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    await Promise.all(this.slots.map((s) => s.worker.terminate()));
+    const stopped = new LabelError('WORKER_FAILED', 'the worker pool was closed');
+    for (const slot of this.slots) slot.task?.reject(stopped);
+    for (const queued of this.queue.splice(0)) queued.reject(stopped);
+  }
+}

@@ -1,0 +1,28 @@
+import { Readable, Writable } from 'node:stream';
+import type { ReadItem } from '../src/types';
+import { openReader, type ReaderOptions } from '../src/io/readers';
+
+/** A stream that yields the given chunks (strings or bytes) one by one. */
+export function streamOf(...chunks: (string | Buffer)[]): Readable {
+  return Readable.from(chunks.map((c) => (typeof c === 'string' ? Buffer.from(c) : c)), { objectMode: false });
+}
+
+export async function readAll(input: string | Buffer | Readable, opts: Partial<ReaderOptions> = {}) {
+  const stream = input instanceof Readable ? input : streamOf(input);
+  const reader = await openReader(stream, { format: 'csv', file: 'in.csv', textColumn: 'text', maxRecordBytes: 1 << 20, ...opts });
+  const items: ReadItem[] = [];
+  for await (const item of reader.items) items.push(item);
+  return { columns: reader.columns, items, stats: reader.stats };
+}
+
+/** A writable that collects what is written. */
+export class Collect extends Writable {
+  chunks: Buffer[] = [];
+  _write(chunk: Buffer, _enc: BufferEncoding, cb: () => void): void {
+    this.chunks.push(Buffer.from(chunk));
+    cb();
+  }
+  text(): string {
+    return Buffer.concat(this.chunks).toString('utf8');
+  }
+}

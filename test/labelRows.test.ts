@@ -1,0 +1,92 @@
+import type { BatchOutput } from '../src/infer/classifier';
+import { labelRows, type OutputItem } from '../src/pipeline/labelRows';
+import type { BatchRunner } from '../src/pipeline/pool';
+import type { ReadItem } from '../src/types';
+
+/** A runner whose batches finish in a scrambled order: label id = text length mod 3. */
+class ScrambledRunner implements BatchRunner {
+  readonly size = 3;
+  batches: string[][] = [];
+  private n = 0;
+  async run(texts: string[]): Promise<BatchOutput> {
+    this.batches.push(texts);
+    const delay = (this.n++ * 7) % 5;
+    await new Promise((r) => setTimeout(r, delay));
+    const k = 3;
+    const scores = new Float32Array(texts.length * k);
+    const labelIds = Int32Array.from(texts, (t) => t.length % k);
+    labelIds.forEach((l, i) => (scores[i * k + l] = 1));
+    return { labelIds, confidences: new Float32Array(texts.length).fill(1), scores };
+  }
+}
+
+async function* items(n: number): AsyncGenerator<ReadItem> {
+  for (let i = 0; i < n; i++) {
+    if (i % 17 === 5) yield { kind: 'bad', line: i + 2, code: 'CSV_FIELD_COUNT', reason: 'x', raw: 'r' };
+    else yield { kind: 'row', line: i + 2, text: i % 11 === 0 ? '   ' : 'x'.repeat((i * 37) % 50 + 1) };
+  }
+}
+
+async function collect(gen: AsyncGenerator<OutputItem>): Promise<OutputItem[]> {
+  const out: OutputItem[] = [];
+  for await (const x of gen) out.push(x);
+  return out;
+}
+
+describe('labelRows', () => {
+  test('every item comes back once, in input order, whatever order batches finish in', async () => {
+    const runner = new ScrambledRunner();
+    const out = await collect(labelRows(items(1000), runner, { batchSize: 8, windowSize: 64 }));
+    expect(out.map((o) => ('kind' in o ? o.line : o.row.line))).toEqual(Array.from({ length: 1000 }, (_, i) => i + 2));
+    for (const o of out) {
+      if ('kind' in o) continue;
+      if (o.row.text.trim() === '') expect(o.prediction.labelId).toBe(-1);
+      else expect(o.prediction.labelId).toBe(o.row.text.length % 3);
+    }
+  });
+
+  test('batches are grouped by length within a window and never exceed the batch size', async () => {
+    const runner = new ScrambledRunner();
+    await collect(labelRows(items(200), runner, { batchSize: 8, windowSize: 64 }));
+    expect(Math.max(...runner.batches.map((b) => b.length))).toBeLessThanOrEqual(8);
+    for (const b of runner.batches) {
+      const lengths = b.map((t) => t.length);
+      expect(lengths).toEqual([...lengths].sort((x, y) => x - y));
+    }
+  });
+
+  test('a read error comes after every row read before it', async () => {
+    async function* failing(): AsyncGenerator<ReadItem> {
+      yield* items(100);
+      throw new Error('boom');
+    }
+    const seen: number[] = [];
+    const gen = labelRows(failing(), new ScrambledRunner(), { batchSize: 4, windowSize: 16 });
+    await expect(
+      (async () => {
+        for await (const o of gen) seen.push('kind' in o ? o.line : o.row.line);
+      })(),
+    ).rejects.toThrow('boom');
+    expect(seen).toEqual(Array.from({ length: 100 }, (_, i) => i + 2));
+  });
+
+  test('a failing batch fails the run', async () => {
+    const runner: BatchRunner = { size: 1, run: async () => Promise.reject(new Error('worker died')) };
+    await expect(collect(labelRows(items(10), runner, { batchSize: 4 }))).rejects.toThrow('worker died');
+  });
+
+  test('a slow consumer slows the reading: only a bounded number of rows is read ahead', async () => {
+    let read = 0;
+    async function* counting(): AsyncGenerator<ReadItem> {
+      for await (const it of items(100000)) {
+        read++;
+        yield it;
+      }
+    }
+    const gen = labelRows(counting(), new ScrambledRunner(), { batchSize: 8, windowSize: 64 });
+    await gen.next();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(read).toBeLessThanOrEqual(64 * 3);
+    await gen.return(undefined);
+  });
+});
