@@ -30,6 +30,8 @@ export function createProgram(io: CliIO, signal: AbortSignal, setExit: (code: nu
     .argument('[input]', 'input file; - or nothing for stdin')
     .addHelpText('after', EXIT_CODES_HELP)
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
+    // `eval` has the same options as the top level; they belong to whichever command they follow.
+    .enablePositionalOptions()
     .exitOverride();
   for (const o of [...commonOptions(), ...labelOptions()]) program.addOption(o);
   program.action(async (input: string | undefined, opts: LabelCommandOptions) => {

@@ -24,6 +24,8 @@ interface Task {
 interface Slot {
   worker: Worker;
   task?: Task;
+  exited: Promise<void>;
+  hasExited: boolean;
 }
 
 export interface PoolOptions {
@@ -32,6 +34,9 @@ export interface PoolOptions {
   intraOpThreads: number;
   faultInjection?: WorkerInit['faultInjection'];
 }
+
+/** How long a worker may take to finish its batch and exit when the pool closes. */
+const CLOSE_GRACE_MS = 10_000;
 
 /** The compiled worker script; under ts-jest (running .ts sources) the build in dist/ is used. */
 function workerScript(): string {
@@ -61,7 +66,13 @@ export class WorkerPool implements BatchRunner {
     const script = workerScript();
     const ready = Array.from({ length: opts.workers }, () => {
       const worker = new Worker(script, { workerData: init });
-      const slot: Slot = { worker };
+      const slot: Slot = { worker, hasExited: false, exited: Promise.resolve() };
+      slot.exited = new Promise<void>((resolve) =>
+        worker.once('exit', () => {
+          slot.hasExited = true;
+          resolve();
+        }),
+      );
       pool.slots.push(slot);
       return new Promise<void>((resolve, reject) => {
         const onInit = (msg: FromWorker): void => {
@@ -78,19 +89,20 @@ export class WorkerPool implements BatchRunner {
         worker.once('exit', (code) => reject(new LabelError('MODEL_INVALID', `worker exited with code ${code} while loading the model`, { file: opts.info.dir })));
       });
     });
-    try {
-      await Promise.all(ready);
-    } catch (err) {
+    // Wait for every worker to settle before closing any: stopping a thread while onnxruntime is
+    // still building its session can abort the whole process.
+    const settled = await Promise.allSettled(ready);
+    const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (failed) {
       await pool.close();
-      throw err;
+      throw failed.reason;
     }
     return pool;
   }
 
   private attach(slot: Slot): void {
     const { worker } = slot;
-    worker.removeAllListeners('error');
-    worker.removeAllListeners('exit');
+    // The loading listeners stay: once the ready promise has resolved, their reject is a no-op.
     worker.on('message', (msg: FromWorker) => {
       const task = slot.task;
       if (!task || (msg.type !== 'result' && msg.type !== 'batch-error') || msg.id !== task.id) return;
@@ -140,9 +152,19 @@ export class WorkerPool implements BatchRunner {
     }
   }
 
+  /** Asks each worker to release its session and exit; one that does not within a few seconds is terminated. */
   async close(): Promise<void> {
     this.closing = true;
-    await Promise.all(this.slots.map((s) => s.worker.terminate()));
+    await Promise.all(
+      this.slots.map(async ({ worker, exited, hasExited }) => {
+        if (hasExited) return;
+        worker.postMessage({ type: 'close' });
+        let timer: NodeJS.Timeout | undefined;
+        const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), CLOSE_GRACE_MS)));
+        if ((await Promise.race([exited, late])) === 'late') await worker.terminate();
+        clearTimeout(timer);
+      }),
+    );
     const stopped = new LabelError('WORKER_FAILED', 'the worker pool was closed');
     for (const slot of this.slots) slot.task?.reject(stopped);
     for (const queued of this.queue.splice(0)) queued.reject(stopped);

@@ -8,7 +8,10 @@ export interface WorkerInit {
   faultInjection?: 'throw-on-batch' | 'exit-on-batch';
 }
 
-export type ToWorker = { type: 'batch'; id: number; texts: string[] };
+export type ToWorker =
+  | { type: 'batch'; id: number; texts: string[] }
+  /** Release the session and exit: terminating a thread inside onnxruntime can abort the process. */
+  | { type: 'close' };
 
 export type FromWorker =
   | { type: 'ready' }

@@ -15,9 +15,15 @@ async function main(): Promise<void> {
     classifier = await Classifier.create(info, { intraOpThreads: init.intraOpThreads });
   } catch (err) {
     post({ type: 'init-error', message: (err as Error).message });
+    port.close();
     return;
   }
   port.on('message', async (msg: ToWorker) => {
+    if (msg.type === 'close') {
+      await classifier.release().catch(() => undefined);
+      port.close();
+      return;
+    }
     if (init.faultInjection === 'exit-on-batch') process.exit(7);
     try {
       if (init.faultInjection === 'throw-on-batch') throw new Error('injected fault');
