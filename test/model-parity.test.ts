@@ -1,0 +1,47 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ROOT, runCli } from './cli';
+
+/**
+ * Labels and probabilities through the CLI against the Hugging Face text-classification pipeline
+ * (golden files written by training/fixtures/make_fixtures.py from the PyTorch checkpoints), for
+ * small random-weight models of each architecture, exported to ONNX as a user would.
+ */
+interface PipelineGolden {
+  family: string;
+  model_dir: string;
+  labels: string[];
+  cases: { text: string; label: string; probs: number[] }[];
+}
+
+const PARITY = path.join(ROOT, 'fixtures', 'parity');
+const goldens: PipelineGolden[] = fs
+  .readdirSync(PARITY)
+  .filter((f) => f.startsWith('pipeline-') && f.endsWith('.json'))
+  .sort()
+  .map((f) => JSON.parse(fs.readFileSync(path.join(PARITY, f), 'utf8')));
+
+test('there is a pipeline golden file for every model family we claim', () => {
+  expect(goldens.map((g) => g.family)).toEqual(
+    expect.arrayContaining(['tiny-bert', 'tiny-distilbert', 'tiny-roberta', 'tiny-bertweet', 'tiny-bertweet-nonorm', 'tiny-deberta-v2']),
+  );
+});
+
+describe.each(goldens.map((g) => [g.family, g] as const))('%s: CLI matches the transformers pipeline', (_family, golden) => {
+  test('identical labels, probabilities within 1e-4', async () => {
+    // Empty texts are left unlabelled by design, so they are not compared.
+    const cases = golden.cases.filter((c) => c.text.trim() !== '');
+    const input = cases.map((c) => JSON.stringify({ text: c.text })).join('\n') + '\n';
+    const r = await runCli(['--format', 'jsonl', '--scores', '--model', path.join(ROOT, golden.model_dir)], { stdin: input });
+    expect(r.stderr).toContain(`read ${cases.length}, labelled ${cases.length}, rejected 0`);
+    expect(r.code).toBe(0);
+    const out = r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l));
+    expect(out.map((o) => o.text)).toEqual(cases.map((c) => c.text));
+    expect(out.map((o) => o.label)).toEqual(cases.map((c) => c.label));
+    let worst = 0;
+    out.forEach((o, i) => {
+      golden.labels.forEach((l, j) => (worst = Math.max(worst, Math.abs(o[`score_${l}`] - cases[i].probs[j]))));
+    });
+    expect(worst).toBeLessThan(1e-4);
+  });
+});
