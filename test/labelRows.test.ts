@@ -89,4 +89,22 @@ describe('labelRows', () => {
     expect(read).toBeLessThanOrEqual(64 * 3);
     await gen.return(undefined);
   });
+
+  test('rows from an input that goes quiet are labelled without waiting for a full window', async () => {
+    let release!: () => void;
+    const stall = new Promise<void>((r) => (release = r));
+    async function* trickle(): AsyncGenerator<ReadItem> {
+      for (let i = 0; i < 10; i++) yield { kind: 'row', line: i + 2, text: `row ${i}` };
+      await stall; // like a pipe whose writer is still open
+    }
+    const gen = labelRows(trickle(), new ScrambledRunner(), { batchSize: 4, windowSize: 256 });
+    const first: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      const r = await gen.next();
+      first.push((r.value as { row: { line: number } }).row.line);
+    }
+    expect(first).toEqual(Array.from({ length: 10 }, (_, i) => i + 2));
+    release();
+    expect((await gen.next()).done).toBe(true);
+  });
 });

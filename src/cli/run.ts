@@ -67,6 +67,12 @@ function openInput(input: string | undefined, io: CliIO): { stream: Readable; na
   return { stream, name: input, size, bytesRead: () => stream.bytesRead };
 }
 
+/** Test hook: EMOTION_LABEL_TEST_FAULT makes the workers fail on their first batch, so the fault paths can be tested end to end. */
+function testFault(): PoolOptions['faultInjection'] {
+  const v = process.env.EMOTION_LABEL_TEST_FAULT;
+  return v === 'throw-on-batch' || v === 'exit-on-batch' ? v : undefined;
+}
+
 /** Bad rows under --on-error skip: line, code, reason and the raw record, as CSV. */
 class RejectsFile {
   private readonly csv = stringify({ header: true, columns: ['line', 'code', 'reason', 'raw'] });
@@ -108,7 +114,7 @@ export async function runRows(req: RunRequest): Promise<RunResult> {
   const result: RunResult = { read: 0, labelled: 0, rejected: 0, empty: 0, blankLines: 0 };
   let completed = false;
   try {
-    pool = await WorkerPool.start({ info, workers, intraOpThreads: threads, faultInjection: req.faultInjection });
+    pool = await WorkerPool.start({ info, workers, intraOpThreads: threads, faultInjection: req.faultInjection ?? testFault() });
     const reader = await openReader(input.stream, {
       format,
       file: input.name,
@@ -145,11 +151,16 @@ export async function runRows(req: RunRequest): Promise<RunResult> {
       completed = true;
     }
     return result;
+  } catch (err) {
+    // Worker failures are found in the pool, which knows the lines but not the input's name.
+    if (err instanceof LabelError && err.file === undefined) throw new LabelError(err.code, err.message, { file: input.name });
+    throw err;
   } finally {
     progress?.stop();
     if (!completed) await sink?.abandon();
     await rejects?.close();
     await pool?.close();
-    if (input.stream !== io.stdin) input.stream.destroy();
+    // Also stdin: a pipe left open by its writer would otherwise keep the process alive after a signal.
+    input.stream.destroy();
   }
 }

@@ -14,6 +14,40 @@ export interface LabelOptions {
 /** Windows labelled at once: one in the workers while the next is read, so they never wait. */
 const WINDOWS_IN_FLIGHT = 2;
 
+/** How long a partly filled window waits for more input before it is labelled anyway. */
+const IDLE_MS = 25;
+
+type Wait<T> = { kind: 'item'; result: IteratorResult<T> } | { kind: 'idle' } | { kind: 'aborted' };
+
+/**
+ * Waits for a read, but gives up when the signal aborts (a reader blocked on an idle pipe must not
+ * keep SIGINT from taking effect) or, with `idleMs`, when the input goes quiet (rows trickling in
+ * through a pipe are labelled without waiting for a full window). The read itself is not lost:
+ * the caller keeps it for the next window.
+ */
+function waitForRead<T>(read: Promise<IteratorResult<T>>, signal: AbortSignal | undefined, idleMs?: number): Promise<Wait<T>> {
+  if (signal?.aborted) return Promise.resolve({ kind: 'aborted' });
+  return new Promise((resolve, reject) => {
+    let timer: NodeJS.Timeout | undefined;
+    const onAbort = () => finish({ kind: 'aborted' });
+    const finish = (w: Wait<T>) => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      resolve(w);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    if (idleMs !== undefined) timer = setTimeout(() => finish({ kind: 'idle' }), idleMs);
+    read.then(
+      (result) => finish({ kind: 'item', result }),
+      (err) => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        reject(err);
+      },
+    );
+  });
+}
+
 /** "lines 3, 7, 12 … (32 rows)": which rows a failed batch held. */
 function describeLines(rows: InputRow[]): string {
   const lines = rows.map((r) => r.line).sort((a, b) => a - b);
@@ -75,26 +109,32 @@ export async function* labelRows(
   let done = false;
   let readError: unknown;
 
-  const readWindow = async (): Promise<ReadItem[]> => {
+  // A read still pending when the last window was cut short by idle input; the next window starts with it.
+  let pending: Promise<IteratorResult<ReadItem>> | undefined;
+  // `quiet`: labelled rows are waiting to be yielded, so an idle input must not hold them back.
+  const readWindow = async (quiet: boolean): Promise<ReadItem[]> => {
     const window: ReadItem[] = [];
     while (window.length < windowSize) {
-      if (opts.signal?.aborted) {
-        done = true;
-        break;
-      }
-      let next: IteratorResult<ReadItem>;
+      const read = pending ?? it.next();
+      pending = undefined;
+      read.catch(() => undefined); // a read abandoned on abort may fail once its stream is destroyed
+      let wait: Wait<ReadItem>;
       try {
-        next = await it.next();
+        wait = await waitForRead(read, opts.signal, window.length > 0 || quiet ? IDLE_MS : undefined);
       } catch (err) {
         readError = err;
         done = true;
         break;
       }
-      if (next.done) {
+      if (wait.kind === 'idle') {
+        pending = read;
+        break;
+      }
+      if (wait.kind === 'aborted' || wait.result.done) {
         done = true;
         break;
       }
-      window.push(next.value);
+      window.push(wait.result.value);
     }
     return window;
   };
@@ -102,7 +142,7 @@ export async function* labelRows(
   try {
     for (;;) {
       while (!done && inflight.length < WINDOWS_IN_FLIGHT) {
-        const window = await readWindow();
+        const window = await readWindow(inflight.length > 0);
         if (window.length === 0) break;
         const p = labelWindow(window, runner, opts.batchSize);
         p.catch(() => undefined); // awaited below; this only keeps a later window's failure from going unhandled
@@ -114,6 +154,8 @@ export async function* labelRows(
     }
     if (readError !== undefined) throw readError;
   } finally {
-    if (!done) await it.return?.();
+    // Close the reader early unless a read is still outstanding (closing would wait for it; the
+    // caller destroys the input stream instead).
+    if (!done && !pending) await it.return?.();
   }
 }
