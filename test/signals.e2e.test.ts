@@ -68,6 +68,19 @@ describe('signals and closed pipes', () => {
     expect(run.err()).not.toMatch(/error/i);
   });
 
+  test('| head -1 on a small file: exit 0 however the race between writing and closing goes', async () => {
+    const { execFileSync } = await import('node:child_process');
+    for (let i = 0; i < 5; i++) {
+      const cmd = `set -o pipefail; "${process.execPath}" "${BIN}" fixtures/samples/sample.csv --model "${TINY_BERT}" | head -1; echo "rc=$?"`;
+      const out = execFileSync('bash', ['-c', cmd], {
+        cwd: ROOT,
+        timeout: 60000,
+        encoding: 'utf8',
+      });
+      expect(out).toBe('id,text,note,label,confidence\nrc=0\n');
+    }
+  });
+
   test('with -o, an interrupted run leaves no output file and no temporary file', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'el-o-'));
     const out = path.join(dir, 'labelled.csv');

@@ -5,6 +5,9 @@ import { labelCommand } from './label';
 import { commonOptions, evalOptions, labelOptions, type EvalCommandOptions, type LabelCommandOptions } from './options';
 import type { CliIO, RunResult } from './run';
 
+/** How long a signalled run may take to write its finished rows before it exits regardless. */
+const SIGNAL_GRACE_MS = 10_000;
+
 const VERSION: string = require('../../package.json').version;
 
 const EXIT_CODES_HELP = `
@@ -65,9 +68,12 @@ export async function main(argv: string[]): Promise<void> {
   let pipeClosed = false;
   const onSignal = (name: 'SIGINT' | 'SIGTERM') => () => {
     if (signalExit !== undefined) process.exit(name === 'SIGINT' ? EXIT.SIGINT : EXIT.SIGTERM); // a second signal: stop now
-    signalExit = name === 'SIGINT' ? EXIT.SIGINT : EXIT.SIGTERM;
+    const code = name === 'SIGINT' ? EXIT.SIGINT : EXIT.SIGTERM;
+    signalExit = code;
     process.stderr.write(`emotion-label: ${name}: stopping; writing the rows finished so far\n`);
     controller.abort();
+    // If the output cannot drain (a stalled reader of stdout), do not outlive the signal for long.
+    setTimeout(() => process.exit(code), SIGNAL_GRACE_MS).unref();
   };
   process.on('SIGINT', onSignal('SIGINT'));
   process.on('SIGTERM', onSignal('SIGTERM'));

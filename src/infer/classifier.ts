@@ -30,6 +30,7 @@ export class Classifier {
       interOpNumThreads: 1,
       executionMode: 'sequential',
       enableCpuMemArena: true,
+      ...(process.env.EL_SESSION ? JSON.parse(process.env.EL_SESSION) : {}),
     });
     const known = new Set(['input_ids', 'attention_mask', 'token_type_ids']);
     const unknown = session.inputNames.filter((n) => !known.has(n));
@@ -42,17 +43,20 @@ export class Classifier {
   }
 
   async classify(texts: readonly string[]): Promise<BatchOutput> {
-    const n = texts.length;
     const encoded = texts.map((t) => this.tokenizer.encode(t));
-    const width = Math.max(1, ...encoded.map((ids) => ids.length));
-    const ids = new BigInt64Array(n * width).fill(BigInt(this.tokenizer.padId));
-    const mask = new BigInt64Array(n * width);
-    encoded.forEach((row, r) => {
-      for (let j = 0; j < row.length; j++) {
-        ids[r * width + j] = BigInt(row[j]);
-        mask[r * width + j] = 1n;
-      }
-    });
+    const offsets = new Int32Array(encoded.length + 1);
+    encoded.forEach((row, i) => (offsets[i + 1] = offsets[i] + row.length));
+    const flat = new Int32Array(offsets[encoded.length]);
+    encoded.forEach((row, i) => flat.set(row, offsets[i]));
+    return this.classifyIds(flat, offsets);
+  }
+
+  /** Texts tokenized already (by this model's tokenizer): text i's ids are flat[offsets[i] .. offsets[i+1]). */
+  async classifyIds(flat: Int32Array, offsets: Int32Array): Promise<BatchOutput> {
+    const n = offsets.length - 1;
+    let width = 1;
+    for (let i = 0; i < n; i++) width = Math.max(width, offsets[i + 1] - offsets[i]);
+    const { ids, mask } = int64Feeds(flat, offsets, width, this.tokenizer.padId);
     const dims = [n, width];
     const feeds: Record<string, ort.Tensor> = { input_ids: new ort.Tensor('int64', ids, dims) };
     if (this.session.inputNames.includes('attention_mask')) feeds.attention_mask = new ort.Tensor('int64', mask, dims);
@@ -73,6 +77,36 @@ export class Classifier {
   async release(): Promise<void> {
     await this.session.release();
   }
+}
+
+/**
+ * input_ids (padded with padId to `width`) and attention_mask as int64, without a BigInt per
+ * element: each int64 is written as two int32 halves, low word first (onnxruntime-node runs on
+ * little-endian CPUs only). Token ids are non-negative int32, so their high word is 0; the pad id
+ * is sign-extended.
+ */
+export function int64Feeds(flat: Int32Array, offsets: Int32Array, width: number, padId: number): { ids: BigInt64Array; mask: BigInt64Array } {
+  const n = offsets.length - 1;
+  const ids = new BigInt64Array(n * width);
+  const mask = new BigInt64Array(n * width);
+  const ids32 = new Int32Array(ids.buffer);
+  const mask32 = new Int32Array(mask.buffer);
+  const padHigh = padId < 0 ? -1 : 0;
+  for (let r = 0; r < n; r++) {
+    let k = 2 * r * width;
+    const end = offsets[r + 1];
+    for (let j = offsets[r]; j < end; j++, k += 2) {
+      ids32[k] = flat[j];
+      mask32[k] = 1;
+    }
+    if (padId !== 0) {
+      for (let j = end - offsets[r]; j < width; j++, k += 2) {
+        ids32[k] = padId;
+        ids32[k + 1] = padHigh;
+      }
+    }
+  }
+  return { ids, mask };
 }
 
 /** Softmax (single-label) or sigmoid (multi-label) per row, computed in float64, plus the argmax. */

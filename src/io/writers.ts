@@ -62,12 +62,21 @@ export function createRowWriter(out: Writable, opts: WriterOptions): RowWriter {
   return opts.format === 'jsonl' ? new JsonlWriter(out, opts) : new DelimitedWriter(out, opts);
 }
 
+/** Rejects when the destination fails (EPIPE when the reader of stdout is gone), so no wait outlives it. */
+function failureOf(out: Writable): Promise<never> {
+  const failed = new Promise<never>((_, reject) => out.once('error', reject));
+  failed.catch(() => undefined);
+  return failed;
+}
+
 class DelimitedWriter implements RowWriter {
   private readonly csv: Stringifier;
+  private readonly failed: Promise<never>;
   private columns?: string[];
   private full = false;
 
   constructor(private readonly out: Writable, private readonly opts: WriterOptions) {
+    this.failed = failureOf(out);
     this.csv = stringify({ delimiter: delimiterOf(opts.format), record_delimiter: 'unix' });
     // The stream is ended by end() itself: pipe() never ends process.stdout, and we must know when it has drained.
     this.csv.pipe(out, { end: false });
@@ -90,7 +99,7 @@ class DelimitedWriter implements RowWriter {
 
   async drain(signal?: AbortSignal): Promise<void> {
     if (this.full) {
-      await once(this.csv, 'drain', { signal });
+      await Promise.race([once(this.csv, 'drain', { signal }), this.failed]);
       this.full = false;
     }
   }
@@ -98,16 +107,18 @@ class DelimitedWriter implements RowWriter {
   async end(): Promise<void> {
     const flushed = once(this.csv, 'end');
     this.csv.end();
-    await flushed;
+    await Promise.race([flushed, this.failed]);
     this.out.end();
-    await finished(this.out);
+    await Promise.race([finished(this.out), this.failed]);
   }
 }
 
 class JsonlWriter implements RowWriter {
   private readonly keys: string[];
+  private readonly failed: Promise<never>;
 
   constructor(private readonly out: Writable, private readonly opts: WriterOptions) {
+    this.failed = failureOf(out);
     this.keys = [opts.names.label, opts.names.confidence, ...opts.names.scores];
   }
 
@@ -129,11 +140,11 @@ class JsonlWriter implements RowWriter {
   }
 
   async drain(signal?: AbortSignal): Promise<void> {
-    if (this.out.writableNeedDrain) await once(this.out, 'drain', { signal });
+    if (this.out.writableNeedDrain) await Promise.race([once(this.out, 'drain', { signal }), this.failed]);
   }
 
   async end(): Promise<void> {
     this.out.end();
-    await finished(this.out);
+    await Promise.race([finished(this.out), this.failed]);
   }
 }

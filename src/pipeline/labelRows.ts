@@ -17,6 +17,9 @@ const WINDOWS_IN_FLIGHT = 2;
 /** How long a partly filled window waits for more input before it is labelled anyway. */
 const IDLE_MS = 25;
 
+/** Texts tokenized on the main thread between two turns of the event loop. */
+const ENCODE_SLICE = 64;
+
 type Wait<T> = { kind: 'item'; result: IteratorResult<T> } | { kind: 'idle' } | { kind: 'aborted' };
 
 /**
@@ -57,7 +60,10 @@ function describeLines(rows: InputRow[]): string {
 
 /**
  * Labels one window of rows: texts are sorted by length and cut into batches, so that each batch
- * pads little (length-aware batching); the results are put back in input order.
+ * pads little (length-aware batching); the results are put back in input order. When the runner
+ * can tokenize (`encode`), the length is the token count and the ids go to the runner with the
+ * texts, so they are not tokenized twice; a text the tokenizer throws on is sent as text alone and
+ * fails in the runner like any other batch. Otherwise the length is the character count.
  */
 async function labelWindow(window: ReadItem[], runner: BatchRunner, batchSize: number): Promise<OutputItem[]> {
   const out: OutputItem[] = new Array(window.length);
@@ -67,13 +73,30 @@ async function labelWindow(window: ReadItem[], runner: BatchRunner, batchSize: n
     else if (item.text.trim() === '') out[i] = { row: item, prediction: { labelId: -1, confidence: 0 } };
     else todo.push(i);
   });
-  todo.sort((a, b) => (window[a] as InputRow).text.length - (window[b] as InputRow).text.length);
+  const encoded: (number[] | undefined)[] = new Array(window.length);
+  const length: number[] = new Array(window.length);
+  let n = 0;
+  for (const i of todo) {
+    const text = (window[i] as InputRow).text;
+    if (runner.encode) {
+      // let the pool hand out batches meanwhile: workers must not wait for a whole window's tokenizing
+      if (++n % ENCODE_SLICE === 0) await new Promise((resolve) => setImmediate(resolve));
+      try {
+        encoded[i] = runner.encode(text);
+      } catch {
+        encoded[i] = undefined;
+      }
+    }
+    length[i] = encoded[i]?.length ?? text.length;
+  }
+  todo.sort((a, b) => length[a] - length[b]);
   const batches: Promise<void>[] = [];
   for (let start = 0; start < todo.length; start += batchSize) {
     const idx = todo.slice(start, start + batchSize);
     const rows = idx.map((i) => window[i] as InputRow);
+    const ids = idx.every((i) => encoded[i] !== undefined) ? idx.map((i) => encoded[i]!) : undefined;
     batches.push(
-      runner.run(rows.map((r) => r.text), `at lines ${describeLines(rows)}`).then((res) => {
+      runner.run(rows.map((r) => r.text), `at lines ${describeLines(rows)}`, ids).then((res) => {
         const k = res.scores.length / idx.length;
         idx.forEach((i, j) => {
           out[i] = {
@@ -103,7 +126,7 @@ export async function* labelRows(
   runner: BatchRunner,
   opts: LabelOptions,
 ): AsyncGenerator<OutputItem> {
-  const windowSize = opts.windowSize ?? Math.max(256, opts.batchSize * runner.size * 4);
+  const windowSize = opts.windowSize ?? Math.max(Number(process.env.EL_WINDOW_MIN ?? 256), opts.batchSize * runner.size * Number(process.env.EL_WINDOW_MULT ?? 4));
   const it = items[Symbol.asyncIterator]();
   const inflight: Promise<OutputItem[]>[] = [];
   let done = false;

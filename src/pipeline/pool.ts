@@ -4,18 +4,25 @@ import { Worker } from 'node:worker_threads';
 import { LabelError } from '../errors';
 import type { BatchOutput } from '../infer/classifier';
 import type { ModelInfo } from '../infer/modelDir';
-import type { FromWorker, WorkerInit } from './protocol';
+import { loadTokenizer } from '../tokenizer';
+import type { FromWorker, ToWorker, WorkerInit } from './protocol';
 
 /** What the labelling loop needs from a pool; tests substitute their own. */
 export interface BatchRunner {
   readonly size: number;
-  /** `where` names the input lines of the batch, for the error message if it fails. */
-  run(texts: string[], where: string): Promise<BatchOutput>;
+  /**
+   * `where` names the input lines of the batch, for the error message if it fails. `ids`, when
+   * given, are the texts' token ids from `encode` (so the runner need not tokenize again).
+   */
+  run(texts: string[], where: string, ids?: number[][]): Promise<BatchOutput>;
+  /** Token ids of a text, as the model's tokenizer makes them; lets batches be grouped by token count. */
+  encode?(text: string): number[];
 }
 
 interface Task {
   id: number;
   texts: string[];
+  ids?: number[][];
   where: string;
   resolve: (out: BatchOutput) => void;
   reject: (err: Error) => void;
@@ -59,6 +66,9 @@ export class WorkerPool implements BatchRunner {
 
   private constructor(readonly size: number) {}
 
+  /** Tokenizes with the model's tokenizer on this thread; absent if that failed to load (the workers then report why). */
+  encode?: (text: string) => number[];
+
   static async start(opts: PoolOptions): Promise<WorkerPool> {
     const pool = new WorkerPool(opts.workers);
     const { label2id: _unused, ...info } = opts.info;
@@ -89,6 +99,17 @@ export class WorkerPool implements BatchRunner {
         worker.once('exit', (code) => reject(new LabelError('MODEL_INVALID', `worker exited with code ${code} while loading the model`, { file: opts.info.dir })));
       });
     });
+    // Load the tokenizer here too while the workers load theirs: batches are then grouped by
+    // token count, and the workers get the ids. A tokenizer that fails to load fails in the
+    // workers as well, which report it as before.
+    if (!process.env.EL_NO_MAIN_TOKENIZE) {
+      try {
+        const tokenizer = loadTokenizer(opts.info.dir, opts.info.maxLength);
+        pool.encode = (text) => tokenizer.encode(text);
+      } catch {
+        pool.encode = undefined;
+      }
+    }
     // Wait for every worker to settle before closing any: stopping a thread while onnxruntime is
     // still building its session can abort the whole process.
     const settled = await Promise.allSettled(ready);
@@ -134,10 +155,10 @@ export class WorkerPool implements BatchRunner {
     for (const queued of this.queue.splice(0)) queued.reject(this.failure);
   }
 
-  run(texts: string[], where: string): Promise<BatchOutput> {
+  run(texts: string[], where: string, ids?: number[][]): Promise<BatchOutput> {
     if (this.failure) return Promise.reject(this.failure);
     return new Promise((resolve, reject) => {
-      this.queue.push({ id: this.nextId++, texts, where, resolve, reject });
+      this.queue.push({ id: this.nextId++, texts, ids, where, resolve, reject });
       this.dispatch();
     });
   }
@@ -148,7 +169,14 @@ export class WorkerPool implements BatchRunner {
       if (slot.task) continue;
       const task = this.queue.shift()!;
       slot.task = task;
-      slot.worker.postMessage({ type: 'batch', id: task.id, texts: task.texts });
+      if (task.ids) {
+        const { flat, offsets } = packIds(task.ids);
+        const msg: ToWorker = { type: 'batch', id: task.id, texts: [], flat, offsets };
+        slot.worker.postMessage(msg, [flat.buffer, offsets.buffer] as ArrayBuffer[]);
+      } else {
+        const msg: ToWorker = { type: 'batch', id: task.id, texts: task.texts };
+        slot.worker.postMessage(msg);
+      }
     }
   }
 
@@ -169,4 +197,13 @@ export class WorkerPool implements BatchRunner {
     for (const slot of this.slots) slot.task?.reject(stopped);
     for (const queued of this.queue.splice(0)) queued.reject(stopped);
   }
+}
+
+/** Token ids of a batch as one Int32Array (transferred, not copied) and where each text starts. */
+function packIds(ids: number[][]): { flat: Int32Array; offsets: Int32Array } {
+  const offsets = new Int32Array(ids.length + 1);
+  for (let i = 0; i < ids.length; i++) offsets[i + 1] = offsets[i] + ids[i].length;
+  const flat = new Int32Array(offsets[ids.length]);
+  for (let i = 0; i < ids.length; i++) flat.set(ids[i], offsets[i]);
+  return { flat, offsets };
 }

@@ -9,7 +9,8 @@ export interface WorkerInit {
 }
 
 export type ToWorker =
-  | { type: 'batch'; id: number; texts: string[] }
+  /** With `flat` + `offsets`, the texts were tokenized already: text i's ids are flat[offsets[i] .. offsets[i+1]) and `texts` is empty. */
+  | { type: 'batch'; id: number; texts: string[]; flat?: Int32Array; offsets?: Int32Array }
   /** Release the session and exit: terminating a thread inside onnxruntime can abort the process. */
   | { type: 'close' };
 

@@ -27,7 +27,7 @@ async function main(): Promise<void> {
     if (init.faultInjection === 'exit-on-batch') process.exit(7);
     try {
       if (init.faultInjection === 'throw-on-batch') throw new Error('injected fault');
-      const out = await classifier.classify(msg.texts);
+      const out = msg.flat && msg.offsets ? await classifier.classifyIds(msg.flat, msg.offsets) : await classifier.classify(msg.texts);
       post({ type: 'result', id: msg.id, ...out }, [out.labelIds.buffer, out.confidences.buffer, out.scores.buffer] as ArrayBuffer[]);
     } catch (err) {
       post({ type: 'batch-error', id: msg.id, message: (err as Error).message });

@@ -1,0 +1,31 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ROOT, runCli } from './cli';
+
+/**
+ * The embedded model against the figure its model card states, measured through the CLI's own
+ * eval on the emotion validation split (in ../shared beside the repository, as in CI).
+ */
+const VALIDATION = path.resolve(ROOT, '..', 'shared', 'data', 'emotion', 'validation.csv');
+const CARD = path.join(ROOT, 'model', 'README.md');
+const present = fs.existsSync(VALIDATION);
+if (!present) {
+  // eslint-disable-next-line no-console
+  console.warn(`default-model test skipped: ${VALIDATION} is not there (it comes with ../shared beside the repository)`);
+}
+
+/** The accuracy the card reports for the emotion validation split: its table row "| emotion validation … | ACC | F1 |". */
+function cardAccuracy(): number {
+  const card = fs.readFileSync(CARD, 'utf8');
+  const m = card.match(/^\|\s*emotion validation[^|]*\|\s*([0-9.]+)\s*\|\s*([0-9.]+)\s*\|/m);
+  if (!m) throw new Error('model/README.md has no "| emotion validation … | accuracy | macro-F1 |" row');
+  return Number(m[1]);
+}
+
+(present ? test : test.skip)('embedded model: emotion validation accuracy within 0.5 points of the model card', async () => {
+  const r = await runCli(['eval', VALIDATION, '--json']);
+  expect(r.code).toBe(0);
+  const report = JSON.parse(r.stdout);
+  expect(report.n).toBe(2000);
+  expect(Math.abs(report.accuracy - cardAccuracy())).toBeLessThanOrEqual(0.005);
+});
