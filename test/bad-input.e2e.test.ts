@@ -47,6 +47,7 @@ describe('--on-error fail (the default)', () => {
     ['null', 'JSON_NOT_OBJECT'],
     ['{"body":"x"}', 'TEXT_MISSING'],
     ['{"text":42}', 'TEXT_NOT_STRING'],
+    ['{"text":"has a label already","label":"joy"}', 'JSON_KEY_CONFLICT'],
   ])('JSONL line %s is a bad row (%s) with its line number', async (line, code) => {
     const dir = tmp();
     const file = path.join(dir, 'in.jsonl');

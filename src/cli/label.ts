@@ -17,7 +17,10 @@ export async function labelCommand(
 ): Promise<RunResult> {
   const inputFormat = resolveFormat(opts.format, input);
   const outputFormat = opts.outputFormat !== undefined ? resolveFormat(opts.outputFormat, undefined) : inputFormat;
+  // Score keys are known only once the model is loaded; the label and confidence keys are the ones that clash in practice.
+  const reservedKeys = [opts.labelName, opts.confidenceName];
   return runRows({
+    reservedKeys,
     input,
     opts,
     io,

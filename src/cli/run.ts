@@ -40,6 +40,8 @@ export interface RunRequest {
   makeSink(ctx: { info: ModelInfo; reader: TableReader }): Promise<RowSink> | RowSink;
   /** Test hook for the worker fault paths. */
   faultInjection?: PoolOptions['faultInjection'];
+  /** Keys the output adds to each JSONL object. */
+  reservedKeys?: string[];
 }
 
 export interface RunResult {
@@ -121,6 +123,7 @@ export async function runRows(req: RunRequest): Promise<RunResult> {
       textColumn: opts.textColumn,
       labelColumn: req.labelColumn,
       maxRecordBytes: opts.maxRecordSize,
+      reservedKeys: req.reservedKeys,
     });
     sink = await req.makeSink({ info, reader });
     if (opts.rejects !== undefined) rejects = new RejectsFile(opts.rejects);

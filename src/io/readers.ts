@@ -15,6 +15,8 @@ export interface ReaderOptions {
   labelColumn?: string;
   /** Largest record accepted, in bytes; guards against an unclosed quote swallowing the file. */
   maxRecordBytes: number;
+  /** JSONL: keys the output adds; an object that already has one is a bad row, never written with a duplicate key. */
+  reservedKeys?: string[];
 }
 
 export interface ReadStats {
@@ -221,6 +223,11 @@ async function openJsonl(input: Readable, opts: ReaderOptions): Promise<TableRea
       const text = object[opts.textColumn];
       if (typeof text !== 'string') {
         yield bad('TEXT_NOT_STRING', `'${opts.textColumn}' is ${text === null ? 'null' : typeof text}, not a string`);
+        continue;
+      }
+      const clash = opts.reservedKeys?.find((k) => k in object);
+      if (clash !== undefined) {
+        yield bad('JSON_KEY_CONFLICT', `the object already has a key '${clash}'; name the added keys with --label-name / --confidence-name`);
         continue;
       }
       const row: InputRow = { kind: 'row', line, text, raw, object };
