@@ -52,8 +52,8 @@ export interface RunResult {
   blankLines: number;
 }
 
-function openInput(input: string | undefined, io: CliIO): { stream: Readable; name: string; size?: number; bytesRead: () => number } {
-  if (input === undefined || input === '-') return { stream: io.stdin, name: '<stdin>', bytesRead: () => 0 };
+function openInput(input: string | undefined, io: CliIO): { stream: Readable; name: string; size?: number } {
+  if (input === undefined || input === '-') return { stream: io.stdin, name: '<stdin>' };
   let size: number;
   try {
     const st = fs.statSync(input);
@@ -66,7 +66,7 @@ function openInput(input: string | undefined, io: CliIO): { stream: Readable; na
     throw new LabelError('INPUT_NOT_FOUND', `cannot read input: ${why}`, { file: input });
   }
   const stream = fs.createReadStream(input, { highWaterMark: 256 * 1024 });
-  return { stream, name: input, size, bytesRead: () => stream.bytesRead };
+  return { stream, name: input, size };
 }
 
 /** Test hook: EMOTION_LABEL_TEST_FAULT makes the workers fail on their first batch, so the fault paths can be tested end to end. */
@@ -127,7 +127,7 @@ export async function runRows(req: RunRequest): Promise<RunResult> {
     });
     sink = await req.makeSink({ info, reader });
     if (opts.rejects !== undefined) rejects = new RejectsFile(opts.rejects);
-    progress = new Progress(opts.progress && io.stderrIsTTY, input.size, input.bytesRead);
+    progress = new Progress(opts.progress && io.stderrIsTTY, input.size, () => reader.stats.bytes);
 
     for await (const item of labelRows(reader.items, pool, { batchSize: opts.batchSize, signal })) {
       result.read += 1;

@@ -22,6 +22,8 @@ export interface ReaderOptions {
 export interface ReadStats {
   /** Blank lines passed over (not rows). */
   blankLines: number;
+  /** Input bytes consumed by the rows read so far (for progress: the stream itself reads ahead). */
+  bytes: number;
 }
 
 export interface TableReader {
@@ -66,7 +68,7 @@ function missingColumn(what: string, name: string, found: string[], opts: Reader
 }
 
 async function openDelimited(input: Readable, opts: ReaderOptions): Promise<TableReader> {
-  const stats: ReadStats = { blankLines: 0 };
+  const stats: ReadStats = { blankLines: 0, bytes: 0 };
   // Line bookkeeping is done in on_record, which runs synchronously during parsing, so that a
   // fatal error (unclosed quote) can be placed at the line where its record began.
   let lastEndLine = 0;
@@ -89,7 +91,7 @@ async function openDelimited(input: Readable, opts: ReaderOptions): Promise<Tabl
       startLine = lastEndLine + 1 + (ctx.empty_lines - lastEmpty);
       lastEndLine = ctx.lines;
       lastEmpty = ctx.empty_lines;
-      return { record, raw, start: startLine, emptyLines: ctx.empty_lines };
+      return { record, raw, start: startLine, emptyLines: ctx.empty_lines, bytes: ctx.bytes };
     },
   };
   const parser = parse(csvOptions as CsvOptions);
@@ -100,7 +102,7 @@ async function openDelimited(input: Readable, opts: ReaderOptions): Promise<Tabl
     if (chunk.length > 0) endsWithNewline = chunk[chunk.length - 1] === (typeof chunk === 'string' ? '\n' : 0x0a);
   });
   input.pipe(parser);
-  type Parsed = { record: string[]; raw: string; start: number; emptyLines: number };
+  type Parsed = { record: string[]; raw: string; start: number; emptyLines: number; bytes: number };
   const records = parser[Symbol.asyncIterator]() as AsyncIterator<Parsed>;
 
   const translate = (err: unknown): Error => {
@@ -155,8 +157,9 @@ async function openDelimited(input: Readable, opts: ReaderOptions): Promise<Tabl
       for (;;) {
         const next = await records.next();
         if (next.done) break;
-        const { record, raw, start, emptyLines } = next.value;
+        const { record, raw, start, emptyLines, bytes } = next.value;
         stats.blankLines = emptyLines;
+        stats.bytes = bytes;
         const rawText = Buffer.from(raw, 'latin1').toString('utf8').replace(/\r?\n$/, '');
         try {
           if (record.length !== columns.length) {
@@ -186,9 +189,10 @@ async function openDelimited(input: Readable, opts: ReaderOptions): Promise<Tabl
 }
 
 async function openJsonl(input: Readable, opts: ReaderOptions): Promise<TableReader> {
-  const stats: ReadStats = { blankLines: 0 };
+  const stats: ReadStats = { blankLines: 0, bytes: 0 };
   async function* items(): AsyncGenerator<ReadItem> {
     for await (const { line, bytes } of splitLines(input, { maxLineBytes: opts.maxRecordBytes, file: opts.file })) {
+      stats.bytes += bytes.length + 1;
       // A byte-order mark may only open the first line.
       const body = line === 1 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? bytes.subarray(3) : bytes;
       let raw: string;
