@@ -14,11 +14,11 @@ if (!present) {
   console.warn(`default-model test skipped: ${VALIDATION} is not there (it comes with ../shared beside the repository)`);
 }
 
-/** The accuracy the card reports for the emotion validation split: its table row "| emotion validation … | ACC | F1 |". */
+/** The accuracy the card reports for the emotion validation split: its table row "| emotion validation | N | ACC | F1 |". */
 function cardAccuracy(): number {
   const card = fs.readFileSync(CARD, 'utf8');
-  const m = card.match(/^\|\s*emotion validation[^|]*\|\s*([0-9.]+)\s*\|\s*([0-9.]+)\s*\|/m);
-  if (!m) throw new Error('model/README.md has no "| emotion validation … | accuracy | macro-F1 |" row');
+  const m = card.match(/^\|\s*emotion validation\s*\|\s*[\d,]+\s*\|\s*([0-9.]+)\s*\|\s*([0-9.]+)\s*\|/m);
+  if (!m) throw new Error('model/README.md has no "| emotion validation | n | accuracy | macro-F1 |" row');
   return Number(m[1]);
 }
 
@@ -28,4 +28,14 @@ function cardAccuracy(): number {
   const report = JSON.parse(r.stdout);
   expect(report.n).toBe(2000);
   expect(Math.abs(report.accuracy - cardAccuracy())).toBeLessThanOrEqual(0.005);
+});
+
+(present ? test : test.skip)('embedded model: the same scores whatever the batching (no batch-dependent quantization)', async () => {
+  const lines = fs.readFileSync(VALIDATION, 'utf8').split('\n').slice(0, 301).join('\n') + '\n';
+  const args = ['--format', 'csv', '--scores', '--label-name', 'predicted'];
+  const one = await runCli([...args, '--batch-size', '1', '--workers', '1'], { stdin: lines });
+  const many = await runCli([...args, '--batch-size', '32', '--workers', '2'], { stdin: lines });
+  expect(one.code).toBe(0);
+  expect(one.stdout.split('\n').length).toBe(302);
+  expect(many.stdout).toBe(one.stdout);
 });

@@ -1,0 +1,104 @@
+"""Score an exported model directory (config.json + tokenizer.json + an ONNX file) on both validation sets
+with onnxruntime + tokenizers (no torch), the same inputs the CLI feeds.
+
+    python training/evaluate_onnx.py MODEL_DIR [--onnx model_quantized.onnx] [--data-dir DIR] [--json OUT]
+
+Truncation length: min(max_position_embeddings, tokenizer_config model_max_length), like the CLI
+(and never longer than the tokenizer.json truncation setting, if any).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import onnxruntime as ort
+import pandas as pd
+from sklearn.metrics import accuracy_score, classification_report, f1_score
+from tokenizers import Tokenizer
+
+SCRIPT_DIR = Path(__file__).resolve().parent
+DEFAULT_DATA_DIR = SCRIPT_DIR.parent.parent / "shared" / "data"
+SETS = ("emotion", "goemotions6")
+
+
+def load_model(model_dir: Path, onnx_name: str | None, threads: int):
+    cfg = json.loads((model_dir / "config.json").read_text())
+    id2label = {int(k): v for k, v in cfg["id2label"].items()}
+    max_len = int(cfg.get("max_position_embeddings", 512))
+    tc = model_dir / "tokenizer_config.json"
+    if tc.exists():
+        mml = json.loads(tc.read_text()).get("model_max_length")
+        if isinstance(mml, (int, float)) and mml < 1e6:
+            max_len = min(max_len, int(mml))
+    tok = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+    if tok.truncation is not None:
+        max_len = min(max_len, tok.truncation["max_length"])
+    tok.no_padding()
+    tok.enable_truncation(max_len)
+    if onnx_name is None:
+        onnx_name = "model.onnx" if (model_dir / "model.onnx").exists() else "model_quantized.onnx"
+    so = ort.SessionOptions()
+    so.intra_op_num_threads = threads
+    sess = ort.InferenceSession(str(model_dir / onnx_name), so, providers=["CPUExecutionProvider"])
+    return cfg, id2label, tok, sess, onnx_name, max_len
+
+
+def predict(tok: Tokenizer, sess, texts: list[str], batch_size: int = 64) -> np.ndarray:
+    input_names = [i.name for i in sess.get_inputs()]
+    encs = tok.encode_batch(texts)
+    order = sorted(range(len(texts)), key=lambda i: len(encs[i].ids))
+    preds = np.zeros(len(texts), dtype=np.int64)
+    for s in range(0, len(order), batch_size):
+        idx = order[s:s + batch_size]
+        L = max(len(encs[i].ids) for i in idx)
+        arr = {n: np.zeros((len(idx), L), dtype=np.int64) for n in ("input_ids", "attention_mask", "token_type_ids")}
+        for r, i in enumerate(idx):
+            e = encs[i]
+            n = len(e.ids)
+            arr["input_ids"][r, :n] = e.ids
+            arr["attention_mask"][r, :n] = e.attention_mask
+            arr["token_type_ids"][r, :n] = e.type_ids
+        logits = sess.run(["logits"], {n: arr[n] for n in input_names})[0]
+        preds[idx] = logits.argmax(-1)
+    return preds
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("model_dir")
+    ap.add_argument("--onnx", default=None, help="ONNX file name inside MODEL_DIR (default model.onnx)")
+    ap.add_argument("--data-dir", default=str(DEFAULT_DATA_DIR))
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--json", default=None, help="write metrics to this JSON file")
+    ap.add_argument("--report", action="store_true", help="print per-class report")
+    args = ap.parse_args()
+
+    model_dir = Path(args.model_dir)
+    cfg, id2label, tok, sess, onnx_name, max_len = load_model(model_dir, args.onnx, args.threads)
+    label2id = {v: k for k, v in id2label.items()}
+    size_mb = (model_dir / onnx_name).stat().st_size / 1e6
+    print(f"{model_dir}/{onnx_name}: {size_mb:.1f} MB, truncation {max_len}")
+    results = {"model": str(model_dir / onnx_name), "onnx_mb": round(size_mb, 2)}
+    for name in SETS:
+        df = pd.read_csv(Path(args.data_dir) / name / "validation.csv", keep_default_na=False)
+        y = np.array([label2id[x] for x in df["label"]])
+        t0 = time.time()
+        p = predict(tok, sess, df["text"].astype(str).tolist())
+        dt = time.time() - t0
+        acc = accuracy_score(y, p)
+        f1 = f1_score(y, p, average="macro", labels=sorted(id2label))
+        results[name] = {"acc": round(float(acc), 4), "f1": round(float(f1), 4), "n": len(y),
+                         "texts_per_sec": round(len(y) / dt, 1)}
+        print(f"  {name:12s} n={len(y):5d} acc {acc:.4f} macro-F1 {f1:.4f}  ({len(y) / dt:.0f} texts/s)")
+        if args.report:
+            print(classification_report(y, p, labels=sorted(id2label),
+                                        target_names=[id2label[i] for i in sorted(id2label)], digits=3))
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
