@@ -30,12 +30,19 @@ function cardAccuracy(): number {
   expect(Math.abs(report.accuracy - cardAccuracy())).toBeLessThanOrEqual(0.005);
 });
 
-(present ? test : test.skip)('embedded model: the same scores whatever the batching (no batch-dependent quantization)', async () => {
+(present ? test : test.skip)('embedded model: the same labels whatever the batching, scores within 1e-5', async () => {
+  // Static int8 scales make a row's result independent of its batch; only float32 sums over
+  // differently padded rows may move the 6th decimal.
   const lines = fs.readFileSync(VALIDATION, 'utf8').split('\n').slice(0, 301).join('\n') + '\n';
   const args = ['--format', 'csv', '--scores', '--label-name', 'predicted'];
   const one = await runCli([...args, '--batch-size', '1', '--workers', '1'], { stdin: lines });
   const many = await runCli([...args, '--batch-size', '32', '--workers', '2'], { stdin: lines });
   expect(one.code).toBe(0);
-  expect(one.stdout.split('\n').length).toBe(302);
-  expect(many.stdout).toBe(one.stdout);
+  expect(many.code).toBe(0);
+  const rows = (out: string) => out.trimEnd().split('\n').slice(1).map((l) => l.split(','));
+  const a = rows(one.stdout);
+  const b = rows(many.stdout);
+  expect(a.length).toBe(300);
+  expect(b.map((r) => r.slice(0, 3))).toEqual(a.map((r) => r.slice(0, 3))); // text, gold, predicted label
+  a.forEach((r, i) => r.slice(3).forEach((x, j) => expect(Math.abs(Number(x) - Number(b[i][3 + j]))).toBeLessThan(1e-5)));
 });
