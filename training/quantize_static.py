@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import argparse
 import csv
+import os
 import random
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -68,12 +70,15 @@ def main() -> None:
     ap.add_argument("--method", choices=["minmax", "percentile", "entropy"], default="minmax")
     args = ap.parse_args()
 
-    src, dst = Path(args.src), Path(args.dst)
-    pre = dst.with_suffix(".pre.onnx")
+    src, dst = Path(args.src).resolve(), Path(args.dst).resolve()
+    tokenizer_path, data_dir = Path(args.tokenizer).resolve(), Path(args.data_dir).resolve()
+    # onnxruntime's pre-processing and calibration leave temporary files in the working directory
+    os.chdir(tempfile.mkdtemp(prefix="quantize-static-"))
+    pre = Path("pre.onnx").resolve()
     quant_pre_process(str(src), str(pre), skip_symbolic_shape=True)
     names = [i.name for i in onnx.load(str(pre), load_external_data=False).graph.input]
-    reader = TextReader(calibration_texts(Path(args.data_dir), args.n, args.seed),
-                        Tokenizer.from_file(args.tokenizer), names, args.max_length)
+    reader = TextReader(calibration_texts(data_dir, args.n, args.seed),
+                        Tokenizer.from_file(str(tokenizer_path)), names, args.max_length)
     method = {"minmax": CalibrationMethod.MinMax, "percentile": CalibrationMethod.Percentile,
               "entropy": CalibrationMethod.Entropy}[args.method]
     quantize_static(str(pre), str(dst), reader, quant_format=QuantFormat.QDQ, per_channel=True,
