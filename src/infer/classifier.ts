@@ -30,7 +30,6 @@ export class Classifier {
       interOpNumThreads: 1,
       executionMode: 'sequential',
       enableCpuMemArena: true,
-      ...(process.env.EL_SESSION ? JSON.parse(process.env.EL_SESSION) : {}),
     });
     const known = new Set(['input_ids', 'attention_mask', 'token_type_ids']);
     const unknown = session.inputNames.filter((n) => !known.has(n));

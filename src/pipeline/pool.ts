@@ -102,13 +102,11 @@ export class WorkerPool implements BatchRunner {
     // Load the tokenizer here too while the workers load theirs: batches are then grouped by
     // token count, and the workers get the ids. A tokenizer that fails to load fails in the
     // workers as well, which report it as before.
-    if (!process.env.EL_NO_MAIN_TOKENIZE) {
-      try {
-        const tokenizer = loadTokenizer(opts.info.dir, opts.info.maxLength);
-        pool.encode = (text) => tokenizer.encode(text);
-      } catch {
-        pool.encode = undefined;
-      }
+    try {
+      const tokenizer = loadTokenizer(opts.info.dir, opts.info.maxLength);
+      pool.encode = (text) => tokenizer.encode(text);
+    } catch {
+      pool.encode = undefined;
     }
     // Wait for every worker to settle before closing any: stopping a thread while onnxruntime is
     // still building its session can abort the whole process.
