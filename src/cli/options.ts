@@ -48,7 +48,7 @@ export function commonOptions(): Option[] {
     new Option('--model <dir>', 'model directory (Hugging Face layout with model.onnx)').default(DEFAULT_MODEL_DIR, 'the embedded model'),
     new Option('--workers <n>', 'worker threads, each with its own ONNX session (default: available cores)').argParser(positiveInt('--workers')),
     new Option('--threads <n>', 'onnxruntime threads per worker (default: cores / workers)').argParser(positiveInt('--threads')),
-    new Option('--batch-size <n>', 'texts per inference batch').default(32).argParser(positiveInt('--batch-size')),
+    new Option('--batch-size <n>', 'texts per inference batch').default(16).argParser(positiveInt('--batch-size')),
     new Option('--max-record-size <bytes>', 'largest record accepted; guards against an unclosed quote').default(8 * 1024 * 1024).argParser(positiveInt('--max-record-size')),
     new Option('--on-error <policy>', 'bad rows: fail (stop at the first) or skip (report them and go on)').choices(['fail', 'skip']).default('fail'),
     new Option('--rejects <file>', 'with --on-error skip: write bad rows here (line, code, reason, raw text)'),
