@@ -78,31 +78,15 @@ export class Classifier {
   }
 }
 
-/**
- * input_ids (padded with padId to `width`) and attention_mask as int64, without a BigInt per
- * element: each int64 is written as two int32 halves, low word first (onnxruntime-node runs on
- * little-endian CPUs only). Token ids are non-negative int32, so their high word is 0; the pad id
- * is sign-extended.
- */
-export function int64Feeds(flat: Int32Array, offsets: Int32Array, width: number, padId: number): { ids: BigInt64Array; mask: BigInt64Array } {
+/** input_ids (padded with padId to `width`) and attention_mask as int64 tensors' data. */
+function int64Feeds(flat: Int32Array, offsets: Int32Array, width: number, padId: number): { ids: BigInt64Array; mask: BigInt64Array } {
   const n = offsets.length - 1;
-  const ids = new BigInt64Array(n * width);
+  const ids = new BigInt64Array(n * width).fill(BigInt(padId));
   const mask = new BigInt64Array(n * width);
-  const ids32 = new Int32Array(ids.buffer);
-  const mask32 = new Int32Array(mask.buffer);
-  const padHigh = padId < 0 ? -1 : 0;
   for (let r = 0; r < n; r++) {
-    let k = 2 * r * width;
-    const end = offsets[r + 1];
-    for (let j = offsets[r]; j < end; j++, k += 2) {
-      ids32[k] = flat[j];
-      mask32[k] = 1;
-    }
-    if (padId !== 0) {
-      for (let j = end - offsets[r]; j < width; j++, k += 2) {
-        ids32[k] = padId;
-        ids32[k + 1] = padHigh;
-      }
+    for (let j = offsets[r], k = r * width; j < offsets[r + 1]; j++, k++) {
+      ids[k] = BigInt(flat[j]);
+      mask[k] = 1n;
     }
   }
   return { ids, mask };
