@@ -12,6 +12,7 @@ import type { PoolOptions } from '../pipeline/pool';
 import type { BadRow, LabelledRow } from '../types';
 import { resolveParallelism, type CommonOptions } from './options';
 import { Progress } from './progress';
+import { HeapKeeper } from '../util/heap';
 
 /** The process's streams, passed in so that tests can run the CLI in-process. */
 export interface CliIO {
@@ -128,6 +129,7 @@ export async function runRows(req: RunRequest): Promise<RunResult> {
     sink = await req.makeSink({ info, reader });
     if (opts.rejects !== undefined) rejects = new RejectsFile(opts.rejects);
     progress = new Progress(opts.progress && io.stderrIsTTY, input.size, () => reader.stats.bytes);
+    const heap = new HeapKeeper();
 
     for await (const item of labelRows(reader.items, pool, { batchSize: opts.batchSize, signal })) {
       result.read += 1;
@@ -143,6 +145,7 @@ export async function runRows(req: RunRequest): Promise<RunResult> {
         await sink.accept(item);
       }
       progress.tick();
+      heap.tick();
       if (signal.aborted) break;
     }
     result.blankLines = reader.stats.blankLines;

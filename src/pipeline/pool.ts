@@ -45,6 +45,9 @@ export interface PoolOptions {
 /** How long a worker may take to finish its batch and exit when the pool closes. */
 const CLOSE_GRACE_MS = 10_000;
 
+/** Young-generation size of each worker's V8 heap (MB). */
+const WORKER_YOUNG_GEN_MB = 4;
+
 /** The compiled worker script; under ts-jest (running .ts sources) the build in dist/ is used. */
 function workerScript(): string {
   const here = path.join(__dirname, 'worker.js');
@@ -75,7 +78,9 @@ export class WorkerPool implements BatchRunner {
     const init: WorkerInit = { info, intraOpThreads: opts.intraOpThreads, faultInjection: opts.faultInjection };
     const script = workerScript();
     const ready = Array.from({ length: opts.workers }, () => {
-      const worker = new Worker(script, { workerData: init });
+      // A worker's own JS objects are small and short-lived (a batch's ids and results): a small
+      // young generation keeps each worker's heap from growing to V8's default (bench/README.md, "Memory").
+      const worker = new Worker(script, { workerData: init, resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GEN_MB } });
       const slot: Slot = { worker, hasExited: false, exited: Promise.resolve() };
       slot.exited = new Promise<void>((resolve) =>
         worker.once('exit', () => {
