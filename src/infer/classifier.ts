@@ -30,6 +30,10 @@ export class Classifier {
       interOpNumThreads: 1,
       executionMode: 'sequential',
       enableCpuMemArena: true,
+      // Memory patterns are planned and kept per input shape; with a new (batch, length) shape for
+      // nearly every batch they only add up: peak RSS 20,000 → 60,000 rows +3.9% without, +7.7% with
+      // (bench/README.md, "Memory").
+      enableMemPattern: false,
     });
     const known = new Set(['input_ids', 'attention_mask', 'token_type_ids']);
     const unknown = session.inputNames.filter((n) => !known.has(n));
