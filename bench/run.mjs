@@ -193,9 +193,10 @@ async function runCli(name, model, n, extra = [], times = 1) {
   if (lines !== n) throw new Error(`CLI wrote ${lines} rows for ${n}`);
   return record({ name, system: 'emotion-label CLI', model: path.relative(repo, model) || model, batch: batchOf(extra), rows: n, ...pick(m), runs: runs.map((r) => +r.wall.toFixed(3)), args: extra.join(' ') });
 }
+/** The CLI's batch size for these arguments: --batch-size if given, else the CLI's default (16, src/cli/options.ts). */
 function batchOf(extra) {
   const i = extra.indexOf('--batch-size');
-  return i >= 0 ? Number(extra[i + 1]) : 32;
+  return i >= 0 ? Number(extra[i + 1]) : 16;
 }
 const pick = (m) => ({ wall: m.wall, rssMb: m.rssMb, cpuS: m.cpuS, otherCpu: +m.otherCpu.toFixed(2) });
 
