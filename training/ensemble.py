@@ -65,11 +65,14 @@ def pad(batch_ids):
 
 
 class BiLSTM(nn.Module):
-    def __init__(self, vocab=30522, emb=128, hidden=160, n=6, dropout=0.3):
+    def __init__(self, vocab=30522, emb=128, hidden=160, n=6, dropout=0.3, layers=1):
         super().__init__()
         self.emb = nn.Embedding(vocab, emb, padding_idx=0)
         self.fwd = nn.LSTM(emb, hidden, batch_first=True)
         self.bwd = nn.LSTM(emb, hidden, batch_first=True)
+        # layers > 1: stacked bidirectional layers, each reading both directions of the one below
+        self.fwd_up = nn.ModuleList(nn.LSTM(2 * hidden, hidden, batch_first=True) for _ in range(layers - 1))
+        self.bwd_up = nn.ModuleList(nn.LSTM(2 * hidden, hidden, batch_first=True) for _ in range(layers - 1))
         self.drop = nn.Dropout(dropout)
         self.out = nn.Linear(4 * hidden, n)
 
@@ -83,8 +86,15 @@ class BiLSTM(nn.Module):
         rev_idx = rev.unsqueeze(-1).expand(-1, -1, x.shape[-1])
         hf, _ = self.fwd(x)
         hb, _ = self.bwd(torch.gather(x, 1, rev_idx))
-        hb = torch.gather(hb, 1, rev.unsqueeze(-1).expand(-1, -1, hb.shape[-1]))
+        rev_h = rev.unsqueeze(-1).expand(-1, -1, hb.shape[-1])
+        hb = torch.gather(hb, 1, rev_h)
         h = torch.cat([hf, hb], -1)
+        for f, b in zip(self.fwd_up, self.bwd_up):
+            x = self.drop(h)
+            rev_x = rev.unsqueeze(-1).expand(-1, -1, x.shape[-1])
+            hf, _ = f(x)
+            hb, _ = b(torch.gather(x, 1, rev_x))
+            h = torch.cat([hf, torch.gather(hb, 1, rev_h)], -1)
         mx = (h * m + (m - 1.0) * 1e4).max(1).values
         mean = (h * m).sum(1) / m.sum(1).clamp(min=1.0)
         return self.out(self.drop(torch.cat([mx, mean], -1)))
@@ -115,7 +125,14 @@ def train_bilstm(args, tok, data):
     (etr, ytr_e), (gtr, ytr_g), (ev, yev), (gv, ygv) = data
     X = etr + gtr * args.go_oversample
     Y = np.concatenate([ytr_e] + [ytr_g] * args.go_oversample)
-    model = BiLSTM(hidden=args.hidden, emb=args.emb)
+    model = BiLSTM(hidden=args.hidden, emb=args.emb, layers=args.layers, dropout=args.dropout)
+    if args.init_emb:  # start from the pretrained MiniLM's WordPiece embeddings (same ids)
+        from safetensors.torch import load_file
+        from train import default_base_model
+        w = load_file(str(Path(default_base_model()) / "model.safetensors"))["embeddings.word_embeddings.weight"]
+        assert tuple(w.shape) == tuple(model.emb.weight.shape), (w.shape, model.emb.weight.shape)
+        with torch.no_grad():
+            model.emb.weight.copy_(w)
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
     steps = args.epochs * ((len(X) + args.bs - 1) // args.bs)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=args.lr, total_steps=steps, pct_start=0.1)
@@ -176,9 +193,18 @@ def main():
     ap.add_argument("--ls", type=float, default=0.1)
     ap.add_argument("--emb", type=int, default=128)
     ap.add_argument("--hidden", type=int, default=160)
+    ap.add_argument("--layers", type=int, default=1)
+    ap.add_argument("--init-emb", action="store_true",
+                    help="initialise the embedding from all-MiniLM-L6-v2's word embeddings (needs --emb 384)")
+    ap.add_argument("--dropout", type=float, default=0.3)
     ap.add_argument("--go-oversample", type=int, default=2)
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--skip-train", action="store_true", help="reuse WORK/bilstm.pt")
+    ap.add_argument("--select", choices=["combined", "emotion"], default="combined",
+                    help="how w is chosen: best combined score of both sets, or best emotion (acc+F1)/2 "
+                         "among the w that keep GoEmotions-6 acc and F1 >= --go-floor")
+    ap.add_argument("--go-floor", type=float, default=0.85)
+    ap.add_argument("--w-min", type=float, default=0.3)
     args = ap.parse_args()
     minilms = args.minilm or ["/work/scratch/run1/best"]
     work, out = Path(args.work), Path(args.out)
@@ -194,7 +220,7 @@ def main():
 
     # 1. BiLSTM
     if args.skip_train:
-        lstm = BiLSTM(hidden=args.hidden, emb=args.emb)
+        lstm = BiLSTM(hidden=args.hidden, emb=args.emb, layers=args.layers, dropout=args.dropout)
         lstm.load_state_dict(torch.load(work / "bilstm.pt")); lstm.eval()
         log = json.loads((work / "bilstm_log.json").read_text())
     else:
@@ -214,16 +240,19 @@ def main():
         print(f"[minilm {ck}] emotion {base_e[0]:.4f}/{base_e[1]:.4f} go6 {base_g[0]:.4f}/{base_g[1]:.4f}", flush=True)
         lse, lsg = torch.log_softmax(torch.tensor(be), -1), torch.log_softmax(torch.tensor(bg), -1)
         lle, llg = torch.log_softmax(torch.tensor(le), -1), torch.log_softmax(torch.tensor(lg), -1)
-        for w in np.round(np.arange(0.3, 0.801, 0.05), 2):
+        for w in np.round(np.arange(args.w_min, 0.801, 0.05), 2):
             me = metrics(yev, (w * lse + (1 - w) * lle).numpy())
             mg = metrics(ygv, (w * lsg + (1 - w) * llg).numpy())
             sc = score(me, mg)
             ok = sum(me) / 2 > sum(base_e) / 2
+            if args.select == "emotion":  # best emotion (acc+F1)/2 while GoEmotions-6 keeps the floor
+                ok = ok and mg[0] >= args.go_floor and mg[1] >= args.go_floor
+                sc = sum(me) / 2
             r = dict(minilm=ck, w=float(w), emotion=me, goemotions6=mg, combined=sc, emotion_improves=ok,
                      minilm_alone=dict(emotion=base_e, goemotions6=base_g, combined=score(base_e, base_g)))
             results.append(r)
             print(f"  w={w:.2f} emotion {me[0]:.4f}/{me[1]:.4f} go6 {mg[0]:.4f}/{mg[1]:.4f} comb {sc:.4f}"
-                  f"{'' if ok else '  (emotion not improved)'}", flush=True)
+                  f"{'' if ok else '  (excluded: emotion not improved or GoEmotions-6 under the floor)'}", flush=True)
             if ok and (best is None or sc > best["combined"]):
                 best = r
         del bert
@@ -236,7 +265,9 @@ def main():
     bert = AutoModelForSequenceClassification.from_pretrained(best["minilm"], attn_implementation="eager").eval()
     ens = Ensemble(bert, lstm, best["w"]).eval()
     out.mkdir(parents=True, exist_ok=True)
-    for f in ("config.json", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"):
+    # config.json (labels, positions, layer count) from the chosen checkpoint; tokenizer files as shipped
+    shutil.copy2(Path(best["minilm"]) / "config.json", out / "config.json")
+    for f in ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"):
         if (REPO / "model" / f).exists():
             shutil.copy2(REPO / "model" / f, out / f)
     checks = ["i feel so happy and grateful today", "This is absolutely infuriating. Who approved this?!",

@@ -1,9 +1,11 @@
 """int8 static quantization of an exported model.onnx, calibrated on training texts.
 
-    python training/quantize_static.py SRC.onnx DST.onnx --tokenizer model/tokenizer.json [--n 400]
+    python training/quantize_static.py SRC.onnx DST.onnx --tokenizer model/tokenizer.json [--n 1000]
 
 Weights int8 per channel; activations int8 with scales fixed by calibration (MinMax over N
 training texts from ../shared/data, emotion and GoEmotions-6 train, never validation or test).
+MatMuls of two activations (attention scores and context) stay float32 unless
+--quantize-attention-matmuls; --exclude keeps other nodes in float32 by name.
 Unlike dynamic quantization, whose activation scale is computed over each whole batch, fixed scales
 make a text's scores independent of the other texts in its batch and of padding, and the int8
 matrix products keep the speed of dynamic int8.
@@ -68,6 +70,10 @@ def main() -> None:
     ap.add_argument("--max-length", type=int, default=128)
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--method", choices=["minmax", "percentile", "entropy"], default="minmax")
+    ap.add_argument("--exclude", action="append", default=[],
+                    help="keep nodes whose name contains this string in float32 (repeatable)")
+    ap.add_argument("--quantize-attention-matmuls", action="store_true",
+                    help="also quantize the activation x activation MatMuls (attention scores, context)")
     args = ap.parse_args()
 
     src, dst = Path(args.src).resolve(), Path(args.dst).resolve()
@@ -76,16 +82,24 @@ def main() -> None:
     os.chdir(tempfile.mkdtemp(prefix="quantize-static-"))
     pre = Path("pre.onnx").resolve()
     quant_pre_process(str(src), str(pre), skip_symbolic_shape=True)
-    names = [i.name for i in onnx.load(str(pre), load_external_data=False).graph.input]
+    graph = onnx.load(str(pre), load_external_data=False).graph
+    names = [i.name for i in graph.input]
+    # MatMuls with no weight input (Q·Kᵀ and softmax·V) are tiny at these sequence lengths: in int8
+    # they buy nothing and cost a Quantize/Dequantize pair each, so by default they stay float32
+    weights = {i.name for i in graph.initializer}
+    exclude = [] if args.quantize_attention_matmuls else [
+        n.name for n in graph.node if n.op_type == "MatMul" and not any(x in weights for x in n.input)]
+    exclude += [n.name for n in graph.node if any(e in n.name for e in args.exclude) and n.name not in exclude]
     reader = TextReader(calibration_texts(data_dir, args.n, args.seed),
                         Tokenizer.from_file(str(tokenizer_path)), names, args.max_length)
     method = {"minmax": CalibrationMethod.MinMax, "percentile": CalibrationMethod.Percentile,
               "entropy": CalibrationMethod.Entropy}[args.method]
     quantize_static(str(pre), str(dst), reader, quant_format=QuantFormat.QDQ, per_channel=True,
                     activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8,
-                    op_types_to_quantize=["MatMul", "Gather"], calibrate_method=method,
+                    op_types_to_quantize=["MatMul", "Gather"], calibrate_method=method, nodes_to_exclude=exclude,
                     extra_options={"WeightSymmetric": True, "ActivationSymmetric": False})
     pre.unlink()
+    print(f"float32 MatMuls kept: {len(exclude)}")
     print(f"wrote {dst} ({dst.stat().st_size / 1e6:.1f} MB)")
 
 

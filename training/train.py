@@ -76,6 +76,10 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--bf16", action="store_true",
                    help="bf16 autocast for the forward pass (fast on CPUs with AMX/AVX512-BF16; weights stay fp32)")
     p.add_argument("--eval-batch-size", type=int, default=128)
+    p.add_argument("--num-layers", type=int, default=0,
+                   help="keep only the first N encoder layers of the base model (smaller, faster); 0 = all")
+    p.add_argument("--save-epochs", action="store_true",
+                   help="also keep every epoch's checkpoint in OUT/epN (for ensembling / later selection)")
     return p.parse_args()
 
 
@@ -193,7 +197,8 @@ def main() -> None:
 
     model = BertForSequenceClassification.from_pretrained(
         base, num_labels=len(LABELS), id2label=ID2LABEL, label2id=LABEL2ID,
-        problem_type="single_label_classification")
+        problem_type="single_label_classification",
+        **({"num_hidden_layers": args.num_layers} if args.num_layers else {}))
     model.config.architectures = ["BertForSequenceClassification"]
 
     weight = None
@@ -260,6 +265,9 @@ def main() -> None:
             tok.save_pretrained(out / "best")
             (out / "best" / "val_metrics.json").write_text(json.dumps(rec, indent=2))
             log(f"  new best -> {out / 'best'}")
+        if args.save_epochs:
+            model.save_pretrained(out / f"ep{epoch}")
+            tok.save_pretrained(out / f"ep{epoch}")
         (out / "history.json").write_text(json.dumps(history, indent=2))
         if args.max_steps and step >= args.max_steps:
             break
