@@ -89,6 +89,17 @@ describe('--on-error skip', () => {
     expect(r.stderr).toMatch(/rejected 0/);
   });
 
+  test('eval: an unknown gold label is a bad row: rejected with its line under skip, scored without it', async () => {
+    const rejects = path.join(tmp(), 'rejects.csv');
+    const stdin = 'text,label\ni am happy,joy\n"i am x, or y",bliss\ni feel sad,sadness\n';
+    const r = await runCli(['eval', '--format', 'csv', '--on-error', 'skip', '--rejects', rejects, '--json', ...model], { stdin });
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout).n).toBe(2);
+    expect(r.stderr).toMatch(/read 3, labelled 2, rejected 1/);
+    const rej = parse(fs.readFileSync(rejects)) as string[][];
+    expect(rej.slice(1)).toEqual([['3', 'LABEL_UNKNOWN', expect.stringContaining("gold label 'bliss'"), '"i am x, or y",bliss']]);
+  });
+
   test('--rejects without --on-error skip is a usage error', async () => {
     const r = await runCli([path.join(SAMPLES, 'sample.csv'), '--rejects', '/tmp/x.csv', ...model]);
     expect(r).toMatchObject({ code: 2, stdout: '' });

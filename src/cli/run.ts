@@ -24,7 +24,12 @@ export interface CliIO {
 
 /** Where labelled rows go: the output writer for labelling, the confusion matrix for eval. */
 export interface RowSink {
-  accept(lr: LabelledRow): Promise<void> | void;
+  /**
+   * Takes one labelled row. A sink that finds the row itself unusable (eval: an unknown gold label)
+   * returns it as a bad row, which then goes through the same --on-error policy as a row the reader
+   * could not read.
+   */
+  accept(lr: LabelledRow): Promise<BadRow | void> | BadRow | void;
   /** Called once every row is in; not called when the run stops early. */
   finish(): Promise<void> | void;
   /** Called when the run stops early (error or signal) to clean up. */
@@ -133,16 +138,16 @@ export async function runRows(req: RunRequest): Promise<RunResult> {
 
     for await (const item of labelRows(reader.items, pool, { batchSize: opts.batchSize, signal })) {
       result.read += 1;
-      if ('kind' in item) {
+      const bad = 'kind' in item ? item : await sink.accept(item);
+      if (bad) {
         if (opts.onError === 'fail') {
-          throw new LabelError(item.code as never, item.reason, { file: input.name, line: item.line });
+          throw new LabelError(bad.code as never, bad.reason, { file: input.name, line: bad.line });
         }
         result.rejected += 1;
-        await rejects?.write(item);
-      } else {
+        await rejects?.write(bad);
+      } else if (!('kind' in item)) {
         if (item.prediction.labelId < 0) result.empty += 1;
         else result.labelled += 1;
-        await sink.accept(item);
       }
       progress.tick();
       heap.tick();
