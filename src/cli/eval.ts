@@ -1,5 +1,5 @@
 import { stringify } from 'csv-stringify/sync';
-import { resolveFormat } from '../io/formats';
+import { delimiterOf, resolveFormat } from '../io/formats';
 import { goldLabelId } from '../infer/modelDir';
 import { ConfusionMatrix, formatReport, type Report } from '../metrics';
 import type { EvalCommandOptions } from './options';
@@ -14,7 +14,7 @@ export async function evalCommand(
   signal: AbortSignal,
 ): Promise<{ report?: Report; result: Awaited<ReturnType<typeof runRows>> }> {
   let report: Report | undefined;
-  const delimiter = resolveFormat(opts.format, input) === 'tsv' ? '\t' : ',';
+  const delimiter = delimiterOf(resolveFormat(opts.format, input));
   // The rejects file's `raw` column: JSONL keeps its line; CSV/TSV rows are written back from their fields.
   const rawRecord = (row: InputRow) => row.raw ?? stringify([row.fields ?? [row.text]], { delimiter }).replace(/\r?\n$/, '');
   const result = await runRows({
