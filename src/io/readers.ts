@@ -160,7 +160,6 @@ async function openDelimited(input: Readable, opts: ReaderOptions): Promise<Tabl
         const { record, raw, start, emptyLines, bytes } = next.value;
         stats.blankLines = emptyLines;
         stats.bytes = bytes;
-        const rawText = Buffer.from(raw, 'latin1').toString('utf8').replace(/\r?\n$/, '');
         try {
           if (record.length !== columns.length) {
             throw new RowProblem(
@@ -174,6 +173,8 @@ async function openDelimited(input: Readable, opts: ReaderOptions): Promise<Tabl
           yield row;
         } catch (err) {
           if (!(err instanceof RowProblem)) throw err;
+          // the record as read, decoded only for the rows that need it
+          const rawText = Buffer.from(raw, 'latin1').toString('utf8').replace(/\r?\n$/, '');
           yield { kind: 'bad', line: start, code: err.code, reason: err.message, raw: rawText };
         }
       }
