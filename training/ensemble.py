@@ -264,6 +264,8 @@ def main():
     # 3. export
     bert = AutoModelForSequenceClassification.from_pretrained(best["minilm"], attn_implementation="eager").eval()
     ens = Ensemble(bert, lstm, best["w"]).eval()
+    n_bert, n_lstm = (sum(p.numel() for p in m.parameters()) for m in (bert, lstm))
+    print(f"[params] MiniLM {n_bert:,}  BiLSTM {n_lstm:,}  total {n_bert + n_lstm:,}", flush=True)
     out.mkdir(parents=True, exist_ok=True)
     # config.json (labels, positions, layer count) from the chosen checkpoint; tokenizer files as shipped
     shutil.copy2(Path(best["minilm"]) / "config.json", out / "config.json")

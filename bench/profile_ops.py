@@ -1,0 +1,55 @@
+"""Share of onnxruntime time per operator type, one thread, for bench/README.md.
+
+    /work/venv/bin/python bench/profile_ops.py [model/model.onnx] [--rows 1600] [--batch-size 16]
+
+Feeds the first ROWS emotion validation texts (tokenized with model/tokenizer.json, sorted by
+length as the CLI's windows do, padded per batch) through one InferenceSession with profiling on,
+and prints each operator type's share of the summed node time. A diagnostic, not a test.
+"""
+import argparse
+import collections
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import onnxruntime as ort
+import pandas as pd
+from tokenizers import Tokenizer
+
+REPO = Path(__file__).resolve().parent.parent
+ap = argparse.ArgumentParser()
+ap.add_argument("model", nargs="?", default=str(REPO / "model" / "model.onnx"))
+ap.add_argument("--rows", type=int, default=1600)
+ap.add_argument("--batch-size", type=int, default=16)
+ap.add_argument("--data", default=str(REPO.parent / "shared" / "data" / "emotion" / "validation.csv"))
+args = ap.parse_args()
+
+tok = Tokenizer.from_file(str(Path(args.model).parent / "tokenizer.json"))
+tok.enable_truncation(128)
+texts = pd.read_csv(args.data)["text"].tolist()[: args.rows]
+enc = sorted((e.ids for e in tok.encode_batch(texts)), key=len)
+so = ort.SessionOptions()
+so.intra_op_num_threads = 1
+so.enable_profiling = True
+so.profile_file_prefix = str(Path(os.environ.get("TMPDIR", "/tmp")) / "emotion-label-profile")
+sess = ort.InferenceSession(args.model, so, providers=["CPUExecutionProvider"])
+names = {i.name for i in sess.get_inputs()}
+for s in range(0, len(enc), args.batch_size):
+    b = enc[s : s + args.batch_size]
+    ids = np.zeros((len(b), max(map(len, b))), np.int64)
+    mask = np.zeros_like(ids)
+    for j, x in enumerate(b):
+        ids[j, : len(x)] = x
+        mask[j, : len(x)] = 1
+    feed = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+    sess.run(None, {k: v for k, v in feed.items() if k in names})
+trace = sess.end_profiling()
+by_op = collections.Counter()
+for e in json.load(open(trace)):
+    if e.get("cat") == "Node":
+        by_op[e["args"].get("op_name")] += e["dur"]
+os.remove(trace)
+total = sum(by_op.values())
+for op, us in by_op.most_common(12):
+    print(f"{op:28s} {100 * us / total:5.1f}%")
