@@ -34,6 +34,11 @@ export class Classifier {
       // nearly every batch they only add up: peak RSS 20,000 → 60,000 rows +3.9% without, +7.7% with
       // (bench/README.md, "Memory").
       enableMemPattern: false,
+      // onnxruntime fuses Add + LayerNormalization into SkipLayerNormalization, which on this CPU is
+      // slower than the two ops it replaces: 9–13% more rows/s for the embedded model without it
+      // (bench/README.md, "Optimization log"). The fusion does not fire on the float32 BERT/RoBERTa
+      // graphs we measured, so other models are unaffected.
+      extra: { optimization: { disable_specified_optimizers: 'SkipLayerNormFusion' } },
     });
     const known = new Set(['input_ids', 'attention_mask', 'token_type_ids']);
     const unknown = session.inputNames.filter((n) => !known.has(n));
