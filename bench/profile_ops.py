@@ -31,6 +31,7 @@ texts = pd.read_csv(args.data)["text"].tolist()[: args.rows]
 enc = sorted((e.ids for e in tok.encode_batch(texts)), key=len)
 so = ort.SessionOptions()
 so.intra_op_num_threads = 1
+so.add_session_config_entry("optimization.disable_specified_optimizers", "SkipLayerNormFusion")  # as the CLI
 so.enable_profiling = True
 so.profile_file_prefix = str(Path(os.environ.get("TMPDIR", "/tmp")) / "emotion-label-profile")
 sess = ort.InferenceSession(args.model, so, providers=["CPUExecutionProvider"])

@@ -13,7 +13,8 @@
 2. combined module (input_ids, attention_mask, token_type_ids) →
    logits = w·log_softmax(minilm) + (1−w)·log_softmax(bilstm); w from a grid on the validation sets
    (best combined score, but emotion's (acc+F1)/2 must improve over the MiniLM alone).
-3. ONNX export (legacy exporter, opset 17, dynamic batch/sequence), ONNX-vs-torch check, int8
+3. ONNX export (legacy exporter, opset 17, dynamic batch/sequence), the BiLSTM branch rewritten as
+   bidirectional LSTM ops (bilstm_onnx.py), ONNX-vs-torch check, int8
    dynamic quantization (MatMul, Gather, LSTM; per-channel), model dir with config + tokenizer files.
 Only validation splits are used for choices; no test split.
 """
@@ -281,6 +282,14 @@ def main():
     torch.onnx.export(ens, (ids, mask, tt), str(fp32), dynamo=False, opset_version=17,
                       input_names=names, output_names=["logits"],
                       dynamic_axes={**{n: {0: "batch", 1: "sequence"} for n in names}, "logits": {0: "batch"}})
+    # one bidirectional LSTM op per layer instead of the exported forward/backward pair and its
+    # reversing GatherElements (training/bilstm_onnx.py); the checks below run on the rewritten graph
+    import onnx
+    from bilstm_onnx import rewrite
+    graph = onnx.load(str(fp32))
+    print(f"[onnx] BiLSTM layers rewritten as bidirectional LSTM ops: {rewrite(graph)}", flush=True)
+    onnx.checker.check_model(graph)
+    onnx.save(graph, str(fp32))
     import onnxruntime as ort
     so = ort.SessionOptions(); so.intra_op_num_threads = 1
     feeds = dict(input_ids=ids.numpy(), attention_mask=mask.numpy(), token_type_ids=tt.numpy())
