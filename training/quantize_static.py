@@ -8,9 +8,9 @@ MatMuls of two activations (attention scores and context) stay float32 unless
 --quantize-attention-matmuls; --exclude keeps other nodes in float32 by name.
 A MatMul's output stays float32 unless --quantize-matmul-outputs: onnxruntime then runs it as one
 MatMulIntegerToFloat (int8 product, dequantize and bias add fused) instead of QLinearMatMul followed
-by a Dequantize/Add/Quantize chain; that was 9.5% faster and lost less accuracy (bench/README.md).
+by a Dequantize/Add/Quantize chain; that was 10% faster and lost less accuracy (bench/README.md).
 The bias Add after each such MatMul is then folded into the MatMulIntegerToFloat node
-(fuse_bias_into_matmul_integer_to_float; off with --no-fuse-bias): another 7.9%.
+(fuse_bias_into_matmul_integer_to_float; off with --no-fuse-bias): another 7%.
 Unlike dynamic quantization, whose activation scale is computed over each whole batch, fixed scales
 make a text's scores independent of the other texts in its batch and of padding, and the int8
 matrix products keep the speed of dynamic int8.

@@ -35,7 +35,7 @@ export class Classifier {
       // (bench/README.md, "Memory").
       enableMemPattern: false,
       // onnxruntime fuses Add + LayerNormalization into SkipLayerNormalization, which on this CPU is
-      // slower than the two ops it replaces: 9–13% more rows/s for the embedded model without it
+      // slower than the two ops it replaces: 7.5% more rows/s for the embedded model without it
       // (bench/README.md, "Optimization log"). The fusion does not fire on the float32 BERT/RoBERTa
       // graphs we measured, so other models are unaffected.
       extra: { optimization: { disable_specified_optimizers: 'SkipLayerNormFusion' } },
