@@ -16,10 +16,9 @@ import argparse
 import time
 from pathlib import Path
 
-import numpy as np
 import onnxruntime as ort
-import pandas as pd
-from tokenizers import Tokenizer
+
+from ort_feeds import emotion_batches
 
 REPO = Path(__file__).resolve().parent.parent
 ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -30,19 +29,7 @@ ap.add_argument("--repeat", type=int, default=2)
 ap.add_argument("--data", default=str(REPO.parent / "shared" / "data" / "emotion" / "validation.csv"))
 args = ap.parse_args()
 
-tok = Tokenizer.from_file(str(REPO / "model" / "tokenizer.json"))
-tok.enable_truncation(128)
-texts = pd.read_csv(args.data)["text"].tolist()[: args.rows]
-enc = sorted((e.ids for e in tok.encode_batch(texts)), key=len)
-batches = []
-for s in range(0, len(enc), args.batch_size):
-    b = enc[s : s + args.batch_size]
-    ids = np.zeros((len(b), max(map(len, b))), np.int64)
-    mask = np.zeros_like(ids)
-    for j, x in enumerate(b):
-        ids[j, : len(x)] = x
-        mask[j, : len(x)] = 1
-    batches.append({"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)})
+batches = emotion_batches(REPO / "model" / "tokenizer.json", args.data, args.rows, args.batch_size)
 
 sessions = []
 for run in args.runs:
@@ -68,7 +55,7 @@ for _ in range(args.repeat):
             t = time.perf_counter()
             sess.run(None, {n: v for n, v in feed.items() if n in names})
             total[k] += time.perf_counter() - t
-n = args.repeat * len(enc)
+n = args.repeat * sum(len(b["input_ids"]) for b in batches)
 print(f"{n} rows per run, batch {args.batch_size}, 1 thread, interleaved")
 for (run, _, _), t in zip(sessions, total):
     print(f"{n / t:8.1f} rows/s  x{total[0] / t:.3f}  {run}")

@@ -12,10 +12,9 @@ import json
 import os
 from pathlib import Path
 
-import numpy as np
 import onnxruntime as ort
-import pandas as pd
-from tokenizers import Tokenizer
+
+from ort_feeds import emotion_batches
 
 REPO = Path(__file__).resolve().parent.parent
 ap = argparse.ArgumentParser()
@@ -25,10 +24,7 @@ ap.add_argument("--batch-size", type=int, default=16)
 ap.add_argument("--data", default=str(REPO.parent / "shared" / "data" / "emotion" / "validation.csv"))
 args = ap.parse_args()
 
-tok = Tokenizer.from_file(str(Path(args.model).parent / "tokenizer.json"))
-tok.enable_truncation(128)
-texts = pd.read_csv(args.data)["text"].tolist()[: args.rows]
-enc = sorted((e.ids for e in tok.encode_batch(texts)), key=len)
+batches = emotion_batches(Path(args.model).parent / "tokenizer.json", args.data, args.rows, args.batch_size)
 so = ort.SessionOptions()
 so.intra_op_num_threads = 1
 so.add_session_config_entry("optimization.disable_specified_optimizers", "SkipLayerNormFusion")  # as the CLI
@@ -36,14 +32,7 @@ so.enable_profiling = True
 so.profile_file_prefix = str(Path(os.environ.get("TMPDIR", "/tmp")) / "emotion-label-profile")
 sess = ort.InferenceSession(args.model, so, providers=["CPUExecutionProvider"])
 names = {i.name for i in sess.get_inputs()}
-for s in range(0, len(enc), args.batch_size):
-    b = enc[s : s + args.batch_size]
-    ids = np.zeros((len(b), max(map(len, b))), np.int64)
-    mask = np.zeros_like(ids)
-    for j, x in enumerate(b):
-        ids[j, : len(x)] = x
-        mask[j, : len(x)] = 1
-    feed = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+for feed in batches:
     sess.run(None, {k: v for k, v in feed.items() if k in names})
 trace = sess.end_profiling()
 by_op = collections.Counter()
