@@ -138,16 +138,23 @@ export async function runRows(req: RunRequest): Promise<RunResult> {
 
     for await (const item of labelRows(reader.items, pool, { batchSize: opts.batchSize, signal })) {
       result.read += 1;
-      const bad = 'kind' in item ? item : await sink.accept(item);
+      // a row is bad when the reader says so, or when the sink refuses it (eval: unknown gold label)
+      let bad: BadRow | undefined;
+      if ('kind' in item) {
+        bad = item;
+      } else {
+        bad = (await sink.accept(item)) ?? undefined;
+        if (!bad) {
+          if (item.prediction.labelId < 0) result.empty += 1;
+          else result.labelled += 1;
+        }
+      }
       if (bad) {
         if (opts.onError === 'fail') {
           throw new LabelError(bad.code as never, bad.reason, { file: input.name, line: bad.line });
         }
         result.rejected += 1;
         await rejects?.write(bad);
-      } else if (!('kind' in item)) {
-        if (item.prediction.labelId < 0) result.empty += 1;
-        else result.labelled += 1;
       }
       progress.tick();
       heap.tick();
