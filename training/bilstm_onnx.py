@@ -7,9 +7,11 @@ LSTM op, the backward one fed through GatherElements that reverse each row insid
 and more GatherElements to put its output back in order. This pass replaces that branch with one
 bidirectional LSTM op per layer that takes the real lengths as `sequence_lens` (the reversal is done
 inside the op), then the same masked max + mean pooling and output layer. Same weights, same
-arithmetic for every real token: outputs agree with the torch export to float rounding, checked
-here on real texts, batched and one at a time. No exporter or onnxruntime pass does this rewrite, so
-it is hand-written. Measured effect: bench/README.md, "Optimization log".
+arithmetic for every real token. ensemble.py checks the rewritten graph against torch after export
+(and one text alone against the same text padded in a batch); on the shipped ensemble the outputs
+were identical to the old export's on padded real-text batches. No exporter or onnxruntime pass does
+this rewrite, so it is hand-written. It expects ensemble.BiLSTM's export (node and weight names,
+opset 17) and right-padded batches, as the CLI makes them. Measured effect: bench/README.md, "Optimization log".
 """
 from __future__ import annotations
 

@@ -81,7 +81,10 @@ def fuse_bias_into_matmul_integer_to_float(model: onnx.ModelProto) -> int:
             consumers.setdefault(i, []).append(n)
     inits = {i.name: i for i in g.initializer}
     graph_outputs = {o.name for o in g.output}
-    replace, drop = {}, set()
+    def zero_point(dq):  # an optional input of DequantizeLinear
+        return dq.input[2] if len(dq.input) > 2 else ""
+
+    replace, drop = {}, set()  # by output name: the MatMuls to replace, the Adds they absorb
     for n in g.node:
         if n.op_type != "MatMul" or n.output[0] in graph_outputs:
             continue
@@ -95,17 +98,18 @@ def fuse_bias_into_matmul_integer_to_float(model: onnx.ModelProto) -> int:
             continue
         add = users[0]
         bias = next((i for i in add.input if i != n.output[0]), None)
-        if bias not in inits or len(inits[bias].dims) != 1:
-            continue
+        w_dims = list(inits[dq_w.input[0]].dims)
         axis = next((a.i for a in dq_w.attribute if a.name == "axis"), 1)
-        if len(inits[dq_w.input[0]].dims) != 2 or axis not in (1, -1):
+        if len(w_dims) != 2 or axis not in (1, -1):
             continue  # MatMulIntegerToFloat takes per-column (axis 1) weight scales only
-        replace[id(n)] = onnx.helper.make_node(
+        if bias not in inits or list(inits[bias].dims) != [w_dims[1]]:
+            continue  # a bias Add could broadcast; the fused node needs exactly one value per column
+        replace[n.output[0]] = onnx.helper.make_node(
             "MatMulIntegerToFloat",
-            [dq_x.input[0], dq_w.input[0], dq_x.input[1], dq_w.input[1], dq_x.input[2], dq_w.input[2], bias],
+            [dq_x.input[0], dq_w.input[0], dq_x.input[1], dq_w.input[1], zero_point(dq_x), zero_point(dq_w), bias],
             [add.output[0]], name=n.name + "_IntegerToFloat", domain="com.microsoft")
-        drop.add(id(add))
-    nodes = [replace.get(id(n), n) for n in g.node if id(n) not in drop]
+        drop.add(add.output[0])
+    nodes = [replace.get(n.output[0], n) for n in g.node if n.output[0] not in drop]
     while True:  # DequantizeLinear nodes that nothing reads any more
         used = {i for n in nodes for i in n.input} | graph_outputs
         kept = [n for n in nodes if n.op_type != "DequantizeLinear" or n.output[0] in used]
