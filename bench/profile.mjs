@@ -1,6 +1,8 @@
 // Where one worker's time goes, in a single thread: tokenizing vs onnxruntime, per batch.
 //   node bench/profile.mjs [--rows 4000] [--batch-size 32] [--threads 1] [--model DIR]
 // Texts are sorted by length in windows of --window rows like the CLI does (default 256).
+// Each batch goes through the CLI's Classifier.classifyIds (its session settings, int64 feeds,
+// softmax): that is `onnxMs`; `feedsMs` is packing a batch's ids into flat arrays.
 // Needs `npm run build` (uses dist/).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -11,7 +13,7 @@ import { parse } from 'csv-parse/sync';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '..');
 const require = createRequire(import.meta.url);
-const ort = require('onnxruntime-node');
+const { Classifier } = require(path.join(repo, 'dist/infer/classifier.js'));
 const { loadModelInfo } = require(path.join(repo, 'dist/infer/modelDir.js'));
 const { loadTokenizer } = require(path.join(repo, 'dist/tokenizer/index.js'));
 
@@ -35,9 +37,8 @@ const encoded = sample.map((s) => tok.encode(s));
 const tokMs = performance.now() - t;
 const tokens = encoded.reduce((s, e) => s + e.length, 0);
 
-const session = await ort.InferenceSession.create(info.onnxPath, {
-  graphOptimizationLevel: 'all', intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential', enableCpuMemArena: true,
-});
+// the CLI's own session (same options) and feed building: Classifier.classifyIds
+const classifier = await Classifier.create(info, { intraOpThreads: threads });
 // batches as the CLI makes them: windows sorted by length
 const batches = [];
 let padded = 0;
@@ -45,31 +46,27 @@ for (let w = 0; w < encoded.length; w += windowSize) {
   const win = encoded.slice(w, w + windowSize).sort((a, b) => a.length - b.length);
   for (let b = 0; b < win.length; b += batchSize) batches.push(win.slice(b, b + batchSize));
 }
-function feeds(batch) {
-  const n = batch.length;
-  const width = Math.max(...batch.map((e) => e.length));
-  padded += n * width;
-  const ids = new BigInt64Array(n * width).fill(BigInt(tok.padId));
-  const mask = new BigInt64Array(n * width);
-  batch.forEach((row, r) => row.forEach((id, j) => ((ids[r * width + j] = BigInt(id)), (mask[r * width + j] = 1n))));
-  const f = { input_ids: new ort.Tensor('int64', ids, [n, width]) };
-  if (session.inputNames.includes('attention_mask')) f.attention_mask = new ort.Tensor('int64', mask, [n, width]);
-  if (session.inputNames.includes('token_type_ids')) f.token_type_ids = new ort.Tensor('int64', new BigInt64Array(n * width), [n, width]);
-  return f;
+function flatten(batch) {
+  const offsets = new Int32Array(batch.length + 1);
+  batch.forEach((row, i) => (offsets[i + 1] = offsets[i] + row.length));
+  const flat = new Int32Array(offsets[batch.length]);
+  batch.forEach((row, i) => flat.set(row, offsets[i]));
+  padded += batch.length * Math.max(...batch.map((e) => e.length));
+  return [flat, offsets];
 }
-await session.run(feeds(batches[0]));
+await classifier.classifyIds(...flatten(batches[0]));
 padded = 0;
-t = performance.now();
 let feedMs = 0;
 let runMs = 0;
 for (const b of batches) {
   const t0 = performance.now();
-  const f = feeds(b);
+  const args = flatten(b);
   const t1 = performance.now();
-  await session.run(f);
+  await classifier.classifyIds(...args);
   runMs += performance.now() - t1;
   feedMs += t1 - t0;
 }
+await classifier.release();
 const total = tokMs + feedMs + runMs;
 console.log(JSON.stringify({
   rows, batchSize, threads, windowSize, tokensPerText: +(tokens / rows).toFixed(1), paddingOverhead: +(padded / tokens - 1).toFixed(3),
