@@ -49,8 +49,8 @@ def rewrite(model: onnx.ModelProto) -> int:
         new_nodes.append(helper.make_node(op, inputs, [out], name=f"/bilstm/{name}", **attrs))
         return out
 
-    def stacked(k, name):  # forward and backward weights of one layer as [2, ...]
-        f, b = (numpy_helper.to_array(inits[n.input[k]]) for n in layers[name])
+    def stacked(k, layer):  # input k (W, R or B) of one layer's forward and backward ops as [2, ...]
+        f, b = (numpy_helper.to_array(inits[n.input[k]]) for n in layers[layer])
         return np.concatenate([f, b], 0)
 
     emb = node("Gather", ["lstm.emb.weight", "input_ids"], "emb")
@@ -81,21 +81,19 @@ def rewrite(model: onnx.ModelProto) -> int:
         for k, name in enumerate(n.input):
             if name == old_logits:
                 n.input[k] = logits
-    g.node.extend(new_nodes)
     g.initializer.extend(new_inits)
-    # drop what nothing reads any more (the old branch), keeping topological order
+    # the new branch reads only graph inputs and weights, so it goes first (topological order);
+    # then drop what nothing reads any more (the old branch)
     outputs = {o.name for o in g.output}
-    nodes = list(g.node)
+    nodes = new_nodes + list(g.node)
     while True:
         used = {i for n in nodes for i in n.input} | outputs
         kept = [n for n in nodes if any(o in used for o in n.output)]
         if len(kept) == len(nodes):
             break
         nodes = kept
-    # the new branch reads only graph inputs and weights, so it can go first
-    final = [n for n in nodes if n.name.startswith("/bilstm/")] + [n for n in nodes if not n.name.startswith("/bilstm/")]
     del g.node[:]
-    g.node.extend(final)
+    g.node.extend(nodes)
     used = {i for n in g.node for i in n.input}
     kept_inits = [i for i in g.initializer if i.name in used]
     del g.initializer[:]

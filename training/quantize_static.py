@@ -110,12 +110,9 @@ def fuse_bias_into_matmul_integer_to_float(model: onnx.ModelProto) -> int:
             [add.output[0]], name=n.name + "_IntegerToFloat", domain="com.microsoft")
         drop.add(add.output[0])
     nodes = [replace.get(n.output[0], n) for n in g.node if n.output[0] not in drop]
-    while True:  # DequantizeLinear nodes that nothing reads any more
-        used = {i for n in nodes for i in n.input} | graph_outputs
-        kept = [n for n in nodes if n.op_type != "DequantizeLinear" or n.output[0] in used]
-        if len(kept) == len(nodes):
-            break
-        nodes = kept
+    # DequantizeLinear nodes that nothing reads any more (one pass: a DequantizeLinear never feeds another)
+    used = {i for n in nodes for i in n.input} | graph_outputs
+    nodes = [n for n in nodes if n.op_type != "DequantizeLinear" or n.output[0] in used]
     del g.node[:]
     g.node.extend(nodes)
     used = {i for n in nodes for i in n.input}
