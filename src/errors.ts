@@ -33,8 +33,11 @@ export type ErrorCode =
   | 'JSON_NOT_OBJECT'
   | 'TEXT_MISSING'
   | 'TEXT_NOT_STRING'
-  | 'LABEL_MISSING'
+  | 'JSON_KEY_UNLISTED'
+  | 'TSV_UNREPRESENTABLE'
   | 'LABEL_UNKNOWN'
+  | 'NOTHING_TO_SCORE'
+  | 'OUTPUT_UNWRITABLE'
   | 'WORKER_FAILED'
   | 'OUTPUT_FAILED';
 
@@ -55,8 +58,11 @@ const EXIT_BY_CODE: Record<ErrorCode, number> = {
   JSON_NOT_OBJECT: EXIT.BAD_INPUT,
   TEXT_MISSING: EXIT.BAD_INPUT,
   TEXT_NOT_STRING: EXIT.BAD_INPUT,
-  LABEL_MISSING: EXIT.BAD_INPUT,
+  JSON_KEY_UNLISTED: EXIT.BAD_INPUT,
+  TSV_UNREPRESENTABLE: EXIT.BAD_INPUT,
   LABEL_UNKNOWN: EXIT.BAD_INPUT,
+  NOTHING_TO_SCORE: EXIT.BAD_INPUT,
+  OUTPUT_UNWRITABLE: EXIT.USAGE,
   WORKER_FAILED: EXIT.RUNTIME,
   OUTPUT_FAILED: EXIT.RUNTIME,
 };
@@ -84,11 +90,3 @@ export class LabelError extends Error {
     return `${where ? `${where}: ` : ''}${this.code}: ${this.message}`;
   }
 }
-
-/** A bad input row: what `--on-error skip` sends to the rejects file instead of stopping. */
-export function isRowError(err: unknown): err is LabelError {
-  return err instanceof LabelError && err.exitCode === EXIT.BAD_INPUT && !FATAL_PARSE.has(err.code);
-}
-
-/** Errors after which the parser cannot find the next row, so skipping is impossible. */
-const FATAL_PARSE = new Set<ErrorCode>(['CSV_QUOTE_NOT_CLOSED', 'CSV_RECORD_TOO_LARGE', 'CSV_PARSE']);

@@ -1,4 +1,11 @@
-export type Format = 'csv' | 'tsv' | 'jsonl';
+import type { ErrorCode } from './errors';
+
+/**
+ * `tsv` is tab-separated values as IANA's text/tab-separated-values defines it: no quoting, a field
+ * never holds a tab or a line break. `tsv-quoted` is CSV with tabs (what Excel and Python's csv
+ * module write with delimiter='\t'): fields may be quoted.
+ */
+export type Format = 'csv' | 'tsv' | 'tsv-quoted' | 'jsonl';
 
 /** One record read from the input, with everything needed to write it back unchanged. */
 export interface InputRow {
@@ -11,17 +18,21 @@ export interface InputRow {
   /** JSONL: the original line, written back byte for byte; and the parsed object for format conversion. */
   raw?: string;
   object?: Record<string, unknown>;
-  /** eval: the gold label as written in the input. */
+  /** eval: the gold label as written in the input; undefined when the row has none (absent, null or empty). */
   gold?: string;
+  /** Input bytes of the record (for progress). */
+  bytes?: number;
 }
 
 /** A record that could not be read, kept in its place so that `--on-error skip` can report it in order. */
 export interface BadRow {
   kind: 'bad';
   line: number;
-  code: string;
+  code: ErrorCode;
   reason: string;
   raw: string;
+  /** Input bytes of the record (for progress). */
+  bytes?: number;
 }
 
 export type ReadItem = InputRow | BadRow;

@@ -70,7 +70,7 @@ describe('--on-error skip', () => {
     ]);
     const r = await runCli(['--format', 'csv', '--on-error', 'skip', '--rejects', rejects, ...model], { stdin: input });
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain('read 6, labelled 4, rejected 2 (1 empty text left unlabelled, 1 blank line skipped)');
+    expect(r.stderr).toContain('read 6, labelled 3, rejected 2; 1 empty text left unlabelled, 1 blank line skipped');
     const out = csvRows(r.stdout);
     expect(out.map((row) => row[1])).toEqual(['1', '4', '6', '7']);
     expect(out[2].slice(2)).toEqual(['', '']); // whitespace-only text: written, label and confidence empty

@@ -42,7 +42,7 @@ function expectLabelledLikeGolden(outRows: string[][], inRows: string[][], withS
 describe('emotion-label on files and pipes', () => {
   test('CSV file: every row once, in order, fields untouched, labels and scores as the Python pipeline', async () => {
     const r = await runCli([sample('csv'), ...model, '--scores']);
-    expect(r.stderr).toContain(`read ${golden.samples.length}, labelled ${golden.samples.length}, rejected 0`);
+    expect(r.stderr).toContain(`read ${golden.samples.length}, labelled ${golden.samples.length - 1}, rejected 0; 1 empty text left unlabelled`);
     expect(r.code).toBe(0);
     expectLabelledLikeGolden(parse(r.stdout), inputRows('csv'), true);
   });
@@ -55,10 +55,26 @@ describe('emotion-label on files and pipes', () => {
     expectLabelledLikeGolden(parse(r.stdout), inputRows('csv'), false);
   });
 
-  test('TSV file, written back as TSV', async () => {
-    const r = await runCli([sample('tsv'), ...model]);
+  test('quoted TSV (--format tsv-quoted, as Python\'s csv module writes it), written back the same way', async () => {
+    const r = await runCli([sample('tsv'), '--format', 'tsv-quoted', ...model]);
     expect(r.code).toBe(0);
     expectLabelledLikeGolden(parse(r.stdout, { delimiter: '\t' }), inputRows('tsv'), false);
+  });
+
+  test('plain TSV: no quoting in or out; a text opening with an unmatched quote is just text', async () => {
+    const rows = golden.samples.filter((g) => !/[\t\r\n]/.test(g.text) && g.text.trim() !== '');
+    const input = ['id\ttext', ...rows.map((g) => `${g.id}\t${g.text}`), '7\t"unmatched quote opens this'].join('\n') + '\n';
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'el-tsv-')), 'plain.tsv');
+    fs.writeFileSync(file, input);
+    const r = await runCli([file, '--on-error', 'skip', ...model]);
+    expect(r.code).toBe(0);
+    const out = r.stdout.split('\n').slice(0, -1).map((l) => l.split('\t'));
+    expect(out[0]).toEqual(['id', 'text', 'label', 'confidence']);
+    expect(out.length).toBe(rows.length + 2);
+    rows.forEach((g, i) => {
+      expect(out[i + 1].slice(0, 3)).toEqual([g.id, g.text, g.label]);
+    });
+    expect(out[rows.length + 1][1]).toBe('"unmatched quote opens this');
   });
 
   test('JSONL from stdin: each original line kept byte for byte, keys appended', async () => {

@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import { isBlankText } from '../src/pipeline/labelRows';
 import * as path from 'node:path';
 import { ROOT, runCli } from './cli';
 
@@ -30,7 +31,7 @@ test('there is a pipeline golden file for every model family we claim', () => {
 describe.each(goldens.map((g) => [g.family, g] as const))('%s: CLI matches the transformers pipeline', (_family, golden) => {
   test('identical labels, probabilities within 1e-4', async () => {
     // Empty texts are left unlabelled by design, so they are not compared.
-    const cases = golden.cases.filter((c) => c.text.trim() !== '');
+    const cases = golden.cases.filter((c) => !isBlankText(c.text));
     const input = cases.map((c) => JSON.stringify({ text: c.text })).join('\n') + '\n';
     const r = await runCli(['--format', 'jsonl', '--scores', '--model', path.join(ROOT, golden.model_dir)], { stdin: input });
     expect(r.stderr).toContain(`read ${cases.length}, labelled ${cases.length}, rejected 0`);

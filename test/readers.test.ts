@@ -4,6 +4,27 @@ import { readAll, streamOf } from './helpers';
 
 const rows = (items: { kind: string }[]) => items.filter((i): i is InputRow => i.kind === 'row');
 
+describe('TSV reader (IANA: no quoting)', () => {
+  test('a quote is an ordinary character, even an unmatched one opening a field', async () => {
+    const { items } = await readAll('text\tid\n"hello\t1\nsay "hi"\t2\r\n\n"x"\t3', { format: 'tsv' });
+    expect(rows(items).map((r) => [r.line, r.fields])).toEqual([
+      [2, ['"hello', '1']],
+      [3, ['say "hi"', '2']],
+      [5, ['"x"', '3']],
+    ]);
+  });
+
+  test('a row with too few or too many fields is a bad row with its line; the BOM is stripped', async () => {
+    const { columns, items } = await readAll('\uFEFFtext\tid\na\n b\t2\tx\nok\t3\n', { format: 'tsv' });
+    expect(columns).toEqual(['text', 'id']);
+    expect(items.map((i) => [i.kind, i.line, i.kind === 'bad' ? i.code : ''])).toEqual([
+      ['bad', 2, 'CSV_FIELD_COUNT'],
+      ['bad', 3, 'CSV_FIELD_COUNT'],
+      ['row', 4, ''],
+    ]);
+  });
+});
+
 describe('CSV reader', () => {
   test('quoted fields with commas, quotes and newlines keep their exact value and starting line', async () => {
     const { columns, items } = await readAll('id,text\n1,"a, b"\n2,"she said ""hi"""\n3,"two\nlines"\n4,plain\n');
@@ -33,13 +54,14 @@ describe('CSV reader', () => {
     expect(rows(items)[0].text).toBe('Ünïcödé 👩‍👩‍👧 中文 e\u0301');
   });
 
-  test('TSV: tab-delimited, quotes allowed', async () => {
-    const { items } = await readAll('text\tid\nhello, world\t1\n"tab\there"\t2\n', { format: 'tsv' });
+  test('quoted TSV (tsv-quoted): tab-delimited, CSV-style quotes', async () => {
+    const { items } = await readAll('text\tid\nhello, world\t1\n"tab\there"\t2\n', { format: 'tsv-quoted' });
     expect(rows(items).map((r) => r.fields)).toEqual([
       ['hello, world', '1'],
       ['tab\there', '2'],
     ]);
   });
+
 
   test('blank lines are skipped and counted', async () => {
     const { items, stats } = await readAll('text\na\n\nb\n\n');
@@ -95,10 +117,10 @@ describe('CSV reader', () => {
 describe('JSONL reader', () => {
   const jsonl = (s: string | Buffer) => readAll(s, { format: 'jsonl', file: 'in.jsonl' });
 
-  test('objects keep their raw line; a last line without newline still counts', async () => {
+  test('objects keep their raw line (the CR of CRLF too); a last line without newline still counts', async () => {
     const { items } = await jsonl('{"text":"a","n":1.0}\r\n{"text":"b 😀"}');
     expect(rows(items).map((r) => [r.line, r.text, r.raw])).toEqual([
-      [1, 'a', '{"text":"a","n":1.0}'],
+      [1, 'a', '{"text":"a","n":1.0}\r'],
       [2, 'b 😀', '{"text":"b 😀"}'],
     ]);
   });

@@ -3,7 +3,8 @@ import * as path from 'node:path';
 import type { Writable } from 'node:stream';
 import { LabelError } from '../errors';
 import { resolveFormat } from '../io/formats';
-import { createRowWriter, outputNames } from '../io/writers';
+import { scanJsonlKeys } from '../io/jsonlKeys';
+import { addedColumns, checkOutputNames, createRowWriter, outputNames, type RowWriter } from '../io/writers';
 import type { LabelCommandOptions } from './options';
 import { runRows, type CliIO, type RowSink, type RunResult } from './run';
 
@@ -17,73 +18,111 @@ export async function labelCommand(
 ): Promise<RunResult> {
   const inputFormat = resolveFormat(opts.format, input);
   const outputFormat = opts.outputFormat !== undefined ? resolveFormat(opts.outputFormat, undefined) : inputFormat;
-  // Score keys are known only once the model is loaded; the label and confidence keys are the ones that clash in practice.
-  const reservedKeys = [opts.labelName, opts.confidenceName];
-  return runRows({
-    reservedKeys,
-    input,
-    opts,
-    io,
-    signal,
-    faultInjection,
-    makeSink: ({ info, reader }) => {
-      const names = outputNames(opts, info.id2label);
-      const added = [names.label, names.confidence, ...names.scores];
-      const clash = reader.columns?.find((c) => added.includes(c));
-      if (clash !== undefined) {
-        throw new LabelError(
-          'COLUMN_CONFLICT',
-          `the input already has a column '${clash}'; name the added columns with --label-name / --confidence-name`,
-          { file: input ?? '<stdin>', line: 1 },
-        );
-      }
-      return fileOrStdoutSink(opts.output, io, (out) =>
-        createRowWriter(out, { format: outputFormat, inputColumns: reader.columns, id2label: info.id2label, names }),
-      signal);
-    },
-  });
+  const file = input ?? '<stdin>';
+  // Before any work: a bad -o is a set-up error (exit 2), not a failure after the labelling.
+  const output = openOutput(opts.output, io);
+  try {
+    return await runRows({
+      // The score keys are known once the model is loaded, before the reader opens.
+      reservedKeys: (info) => addedColumns(outputNames(opts, info.id2label)),
+      input,
+      opts,
+      io,
+      signal,
+      faultInjection,
+      progressAllowed: output.file !== undefined || !io.stdoutIsTTY,
+      makeSink: async ({ info, reader }) => {
+        const names = outputNames(opts, info.id2label);
+        checkOutputNames(names, reader.columns, file);
+        let inputColumns = reader.columns;
+        // JSONL to CSV/TSV: the header must hold every key of every object; a file can be read twice.
+        if (inputFormat === 'jsonl' && outputFormat !== 'jsonl' && input !== undefined && input !== '-') {
+          inputColumns = await scanJsonlKeys(input, opts.maxRecordSize);
+          checkOutputNames(names, inputColumns, file);
+        }
+        return output.sink(createRowWriter(output.stream, { format: outputFormat, inputColumns, id2label: info.id2label, names }));
+      },
+    });
+  } finally {
+    output.discard();
+  }
+}
+
+interface Output {
+  stream: Writable;
+  /** The final path with -o; undefined for stdout. */
+  file?: string;
+  sink(writer: RowWriter): RowSink;
+  /** Removes the temporary file unless the run renamed it into place. */
+  discard(): void;
 }
 
 /**
- * With -o, rows go to a temporary file beside the target, renamed into place only when the run
+ * With -o, rows go to a temporary file beside the target, created now (so that a missing folder or
+ * a directory given as -o fails before any work) and renamed into place only when the run
  * completes, so an interrupted run never leaves a complete-looking file.
  */
-function fileOrStdoutSink(
-  output: string | undefined,
-  io: CliIO,
-  makeWriter: (out: Writable) => ReturnType<typeof createRowWriter>,
-  signal: AbortSignal,
-): RowSink {
-  let out: Writable = io.stdout;
-  let temp: string | undefined;
-  if (output !== undefined && output !== '-') {
-    temp = path.join(path.dirname(output), `.${path.basename(output)}.${process.pid}.partial`);
-    try {
-      out = fs.createWriteStream(temp, { flags: 'wx' });
-    } catch (err) {
-      throw new LabelError('OUTPUT_FAILED', `cannot write output: ${(err as Error).message}`, { file: output });
-    }
-    out.on('error', () => undefined); // surfaced by end(), which awaits the stream
-  }
-  const writer = makeWriter(out);
+function openOutput(output: string | undefined, io: CliIO): Output {
   let broken = false;
-  out.on('error', () => (broken = true));
-  return {
+  const failed = (err: Error): never => {
+    throw new LabelError('OUTPUT_FAILED', `the output could not be written: ${err.message}`, { file: output });
+  };
+  const sinkFor = (out: Writable, done: () => Promise<void>, abandon: () => Promise<void>) => (writer: RowWriter): RowSink => ({
     async accept(lr) {
-      if (!writer.write(lr)) await writer.drain(signal);
+      if (broken) throw new LabelError('OUTPUT_FAILED', 'the output could not be written', { file: output });
+      if (!writer.write(lr)) await writer.drain().catch(failed);
     },
     async finish() {
-      await writer.end();
-      if (temp !== undefined) fs.renameSync(temp, output!);
+      await writer.flush().catch(failed);
+      await done();
     },
     async abandon() {
-      if (temp === undefined) {
-        // stdout: hand over what is finished (an in-order prefix of whole rows) and let it drain,
-        // unless the reader of stdout is gone (`| head`), when there is nothing left to drain into.
-        if (!broken) await writer.end().catch(() => undefined);
-        return;
-      }
-      out.destroy();
+      // stdout: hand over what is finished (an in-order prefix of whole rows), unless its reader is gone.
+      if (!broken) await writer.flush().catch(() => undefined);
+      await abandon();
+    },
+  });
+
+  if (output === undefined || output === '-') {
+    io.stdout.on('error', () => (broken = true));
+    return { stream: io.stdout, sink: sinkFor(io.stdout, async () => undefined, async () => undefined), discard: () => undefined };
+  }
+  if (fs.existsSync(output) && fs.statSync(output).isDirectory()) {
+    throw new LabelError('OUTPUT_UNWRITABLE', 'cannot write output: it is a directory', { file: output });
+  }
+  const temp = path.join(path.dirname(output), `.${path.basename(output)}.${process.pid}.partial`);
+  let fd: number;
+  try {
+    fd = fs.openSync(temp, 'wx');
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    const why = e.code === 'ENOENT' ? `no such folder '${path.dirname(output)}'` : e.code === 'EACCES' ? 'permission denied' : e.message;
+    throw new LabelError('OUTPUT_UNWRITABLE', `cannot write output: ${why}`, { file: output });
+  }
+  const stream = fs.createWriteStream(temp, { fd });
+  stream.on('error', () => (broken = true));
+  let renamed = false;
+  const closed = async () => {
+    if (!stream.closed) await new Promise<void>((resolve) => stream.end(() => resolve()));
+  };
+  return {
+    stream,
+    file: output,
+    sink: sinkFor(
+      stream,
+      async () => {
+        await closed();
+        if (broken) throw new LabelError('OUTPUT_FAILED', 'the output could not be written', { file: output });
+        fs.renameSync(temp, output);
+        renamed = true;
+      },
+      async () => {
+        stream.destroy();
+      },
+    ),
+    discard: () => {
+      if (renamed) return;
+      stream.destroy();
       fs.rmSync(temp, { force: true });
     },
   };

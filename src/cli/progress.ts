@@ -7,43 +7,57 @@ function duration(seconds: number): string {
   return s >= 60 ? `${Math.floor(s / 60)}m ${String(s % 60).padStart(2, '0')}s` : `${s}s`;
 }
 
+/** How often the bar is redrawn, whether or not rows finished meanwhile (rate and ETA move on). */
+const REDRAW_MS = 500;
+
 /**
- * Rows done and rows/s on stderr; percent and ETA come from the input bytes consumed when the
- * input is a file of known size. Only drawn when stderr is a terminal.
+ * Rows labelled and rows/s on stderr; for a file of known size, percent and ETA from the input
+ * bytes of the rows labelled so far (not of the rows read, which run a window or two ahead). Only
+ * drawn when stderr is a terminal and the data does not go to the same terminal.
  */
 export class Progress {
   private bar?: SingleBar;
+  private timer?: NodeJS.Timeout;
   private rows = 0;
+  private bytes = 0;
   private readonly started = Date.now();
 
   constructor(
     enabled: boolean,
     private readonly totalBytes: number | undefined,
-    private readonly bytesDone: () => number,
   ) {
     if (!enabled) return;
     const format =
       totalBytes !== undefined
-        ? 'labelling {bar} {percentage}% | {rows} rows | {rate} rows/s | ETA {remaining}'
-        : 'labelling {rows} rows | {rate} rows/s';
+        ? 'labelling {bar} {percentage}% | {rows} rows labelled | {rate} rows/s | ETA {remaining}'
+        : 'labelling {rows} rows labelled | {rate} rows/s';
     this.bar = new SingleBar({ format, stream: process.stderr, fps: 5, hideCursor: true, clearOnComplete: false });
     this.bar.start(Math.max(1, totalBytes ?? 1), 0, { rows: 0, rate: 0, remaining: '…' });
+    this.timer = setInterval(() => this.draw(), REDRAW_MS);
+    this.timer.unref();
   }
 
-  tick(rows = 1): void {
+  /** Rows finished (labelled or needing no model), with their input bytes. */
+  readonly onLabelled = (rows: number, bytes: number): void => {
     this.rows += rows;
+    this.bytes += bytes;
+  };
+
+  private draw(): void {
     if (!this.bar) return;
     const seconds = (Date.now() - this.started) / 1000;
     const rate = seconds > 0 ? Math.round(this.rows / seconds) : 0;
-    const done = this.totalBytes !== undefined ? this.bytesDone() : 0;
+    const done = this.totalBytes !== undefined ? Math.min(this.bytes, this.totalBytes) : 0;
     const eta = this.totalBytes !== undefined && done > 0 ? duration((seconds * (this.totalBytes - done)) / done) : '…';
     this.bar.update(done, { rows: this.rows, rate, remaining: eta });
   }
 
-  /** Draws the final state and releases the terminal; later calls do nothing. */
-  stop(): void {
+  /** Draws the final state (100% when `complete`) and releases the terminal; later calls do nothing. */
+  stop(complete = false): void {
     if (!this.bar) return;
-    this.tick(0);
+    clearInterval(this.timer);
+    if (complete && this.totalBytes !== undefined) this.bytes = this.totalBytes;
+    this.draw();
     this.bar.stop();
     this.bar = undefined;
   }

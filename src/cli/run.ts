@@ -5,6 +5,8 @@ import { stringify } from 'csv-stringify';
 import { LabelError } from '../errors';
 import { resolveFormat } from '../io/formats';
 import { openReader, type TableReader } from '../io/readers';
+import { RowProblem } from '../io/readers/common';
+import { rawRecord } from '../io/writers';
 import { loadModelInfo, type ModelInfo } from '../infer/modelDir';
 import { labelRows } from '../pipeline/labelRows';
 import { WorkerPool } from '../pipeline/pool';
@@ -20,14 +22,17 @@ export interface CliIO {
   stdout: Writable;
   stderr: Writable;
   stderrIsTTY: boolean;
+  stdoutIsTTY: boolean;
+  /** Called whenever rows are handed to the sink; the CLI's signal watchdog listens. */
+  beat?: () => void;
 }
 
 /** Where labelled rows go: the output writer for labelling, the confusion matrix for eval. */
 export interface RowSink {
   /**
    * Takes one labelled row. A sink that finds the row itself unusable (eval: an unknown gold label)
-   * returns it as a bad row, which then goes through the same --on-error policy as a row the reader
-   * could not read.
+   * returns it as a bad row (or throws a RowProblem), which then goes through the same --on-error
+   * policy as a row the reader could not read.
    */
   accept(lr: LabelledRow): Promise<BadRow | void> | BadRow | void;
   /** Called once every row is in; not called when the run stops early. */
@@ -46,8 +51,10 @@ export interface RunRequest {
   makeSink(ctx: { info: ModelInfo; reader: TableReader }): Promise<RowSink> | RowSink;
   /** Test hook for the worker fault paths. */
   faultInjection?: PoolOptions['faultInjection'];
-  /** Keys the output adds to each JSONL object. */
-  reservedKeys?: string[];
+  /** Keys the output adds to each JSONL object, known once the model is loaded. */
+  reservedKeys?: (info: ModelInfo) => string[];
+  /** Whether a progress bar may be drawn: not when the data goes to the same terminal. */
+  progressAllowed: boolean;
 }
 
 export interface RunResult {
@@ -56,6 +63,8 @@ export interface RunResult {
   rejected: number;
   empty: number;
   blankLines: number;
+  /** The signal that stopped the reading, if one did: the rows read before it were all finished. */
+  stoppedBy?: string;
 }
 
 function openInput(input: string | undefined, io: CliIO): { stream: Readable; name: string; size?: number } {
@@ -129,21 +138,28 @@ export async function runRows(req: RunRequest): Promise<RunResult> {
       textColumn: opts.textColumn,
       labelColumn: req.labelColumn,
       maxRecordBytes: opts.maxRecordSize,
-      reservedKeys: req.reservedKeys,
+      reservedKeys: req.reservedKeys?.(info),
     });
     sink = await req.makeSink({ info, reader });
     if (opts.rejects !== undefined) rejects = new RejectsFile(opts.rejects);
-    progress = new Progress(opts.progress && io.stderrIsTTY, input.size, () => reader.stats.bytes);
+    progress = new Progress(opts.progress && io.stderrIsTTY && req.progressAllowed, input.size);
     const heap = new HeapKeeper();
 
-    for await (const item of labelRows(reader.items, pool, { batchSize: opts.batchSize, signal })) {
+    // After a signal the reading stops, but every row already read is labelled and written: the loop
+    // runs until labelRows has given back the rows in flight.
+    for await (const item of labelRows(reader.items, pool, { batchSize: opts.batchSize, signal, onLabelled: progress.onLabelled })) {
       result.read += 1;
       // a row is bad when the reader says so, or when the sink refuses it (eval: unknown gold label)
       let bad: BadRow | undefined;
       if ('kind' in item) {
         bad = item;
       } else {
-        bad = (await sink.accept(item)) ?? undefined;
+        try {
+          bad = (await sink.accept(item)) ?? undefined;
+        } catch (err) {
+          if (!(err instanceof RowProblem)) throw err;
+          bad = { kind: 'bad', line: item.row.line, code: err.code, reason: err.message, raw: rawRecord(item.row, format) };
+        }
         if (!bad) {
           if (item.prediction.labelId < 0) result.empty += 1;
           else result.labelled += 1;
@@ -151,19 +167,20 @@ export async function runRows(req: RunRequest): Promise<RunResult> {
       }
       if (bad) {
         if (opts.onError === 'fail') {
-          throw new LabelError(bad.code as never, bad.reason, { file: input.name, line: bad.line });
+          throw new LabelError(bad.code, bad.reason, { file: input.name, line: bad.line });
         }
         result.rejected += 1;
         await rejects?.write(bad);
       }
-      progress.tick();
+      io.beat?.();
       heap.tick();
-      if (signal.aborted) break;
     }
+    if (signal.aborted) result.stoppedBy = String(signal.reason ?? 'signal');
     result.blankLines = reader.stats.blankLines;
-    progress.stop();
+    progress.stop(!signal.aborted);
     await rejects?.close();
     rejects = undefined;
+    // An interrupted run hands over what it finished (stdout) or removes its temporary file (-o): abandon().
     if (!signal.aborted) {
       await sink.finish();
       completed = true;

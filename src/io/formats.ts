@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import type { Format } from '../types';
 import { LabelError } from '../errors';
 
-export const FORMATS: readonly Format[] = ['csv', 'tsv', 'jsonl'];
+export const FORMATS: readonly Format[] = ['csv', 'tsv', 'tsv-quoted', 'jsonl'];
 
 const BY_EXTENSION: Record<string, Format> = {
   '.csv': 'csv',
@@ -34,5 +34,5 @@ export function resolveFormat(explicit: string | undefined, file: string | undef
 }
 
 export function delimiterOf(format: Format): string {
-  return format === 'tsv' ? '\t' : ',';
+  return format === 'tsv' || format === 'tsv-quoted' ? '\t' : ',';
 }

@@ -3,13 +3,14 @@ import { LabelError } from '../errors';
 export interface RawLine {
   /** 1-based line number. */
   line: number;
+  /** The line without its LF; a CR before the LF is kept (the caller decides what it means). */
   bytes: Buffer;
 }
 
 /**
  * Splits a byte stream into lines without decoding it. Hand-written because readline decodes
  * as it goes and silently replaces invalid UTF-8, and we must report such bytes with their line.
- * Accepts LF and CRLF; a last line without a newline is still yielded.
+ * A last line without a newline is still yielded.
  */
 export async function* splitLines(
   chunks: AsyncIterable<Buffer | string>,
@@ -23,8 +24,7 @@ export async function* splitLines(
     carry = [];
     carryBytes = 0;
     line += 1;
-    const end = whole.length > 0 && whole[whole.length - 1] === 0x0d ? whole.length - 1 : whole.length;
-    return { line, bytes: whole.subarray(0, end) };
+    return { line, bytes: whole };
   };
   for await (const c of chunks) {
     const chunk = typeof c === 'string' ? Buffer.from(c) : c;
@@ -50,4 +50,9 @@ export async function* splitLines(
     }
   }
   if (carryBytes > 0) yield finish(Buffer.alloc(0));
+}
+
+/** The line without a trailing CR (a CRLF line end). */
+export function withoutCr(bytes: Buffer): Buffer {
+  return bytes.length > 0 && bytes[bytes.length - 1] === 0x0d ? bytes.subarray(0, bytes.length - 1) : bytes;
 }

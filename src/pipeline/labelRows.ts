@@ -9,6 +9,17 @@ export interface LabelOptions {
   windowSize?: number;
   /** Stops the reading; what was read is still labelled and yielded. */
   signal?: AbortSignal;
+  /** Told as rows finish (labelled, or needing no model), before they are yielded in order: for progress. */
+  onLabelled?: (rows: number, bytes: number) => void;
+}
+
+/**
+ * Text with nothing to label: empty, or only whitespace and invisible format characters (zero-width
+ * space and joiners, BOM, soft hyphen: Unicode category Cf) or controls. Such a text is written with
+ * an empty label instead of whatever the model would make of its special tokens alone.
+ */
+export function isBlankText(text: string): boolean {
+  return /^[\s\p{Cf}\p{Cc}]*$/u.test(text);
 }
 
 /** Windows labelled at once: one in the workers while the next is read, so they never wait. */
@@ -72,14 +83,17 @@ function describeLines(rows: InputRow[]): string {
  * texts, so they are not tokenized twice; a text the tokenizer throws on is sent as text alone and
  * fails in the runner like any other batch. Otherwise the length is the character count.
  */
-async function labelWindow(window: ReadItem[], runner: BatchRunner, batchSize: number): Promise<OutputItem[]> {
+async function labelWindow(window: ReadItem[], runner: BatchRunner, batchSize: number, onLabelled?: LabelOptions['onLabelled']): Promise<OutputItem[]> {
   const out: OutputItem[] = new Array(window.length);
   const todo: number[] = [];
+  let doneBytes = 0;
   window.forEach((item, i) => {
     if (item.kind === 'bad') out[i] = item;
-    else if (item.text.trim() === '') out[i] = { row: item, prediction: { labelId: -1, confidence: 0 } };
-    else todo.push(i);
+    else if (isBlankText(item.text)) out[i] = { row: item, prediction: { labelId: -1, confidence: 0 } };
+    else return todo.push(i);
+    doneBytes += item.bytes ?? 0;
   });
+  if (window.length > todo.length) onLabelled?.(window.length - todo.length, doneBytes);
   const encoded: (number[] | undefined)[] = new Array(window.length);
   const length: number[] = new Array(window.length);
   let n = 0;
@@ -104,6 +118,7 @@ async function labelWindow(window: ReadItem[], runner: BatchRunner, batchSize: n
     const ids = idx.every((i) => encoded[i] !== undefined) ? idx.map((i) => encoded[i]!) : undefined;
     batches.push(
       runner.run(rows.map((r) => r.text), `at lines ${describeLines(rows)}`, ids).then((res) => {
+        onLabelled?.(rows.length, rows.reduce((sum, r) => sum + (r.bytes ?? 0), 0));
         const k = res.scores.length / idx.length;
         idx.forEach((i, j) => {
           out[i] = {
@@ -174,7 +189,7 @@ export async function* labelRows(
       while (!done && inflight.length < WINDOWS_IN_FLIGHT) {
         const window = await readWindow(inflight.length > 0);
         if (window.length === 0) break;
-        const p = labelWindow(window, runner, opts.batchSize);
+        const p = labelWindow(window, runner, opts.batchSize, opts.onLabelled);
         p.catch(() => undefined); // awaited below; this only keeps a later window's failure from going unhandled
         inflight.push(p);
       }

@@ -1,0 +1,135 @@
+import type { Readable } from 'node:stream';
+import { parse, CsvError, type Options as CsvOptions } from 'csv-parse';
+import { LabelError } from '../../errors';
+import type { InputRow, ReadItem } from '../../types';
+import { delimiterOf } from '../formats';
+import { decodeField, goldOf, locateColumns, RowProblem, type ReaderOptions, type ReadStats, type TableReader } from './common';
+
+/**
+ * Decodes one field. The CSV parser hands fields over as latin1 strings (one char per byte: its
+ * `encoding: null` mode fails on some errors), so the bytes are recovered exactly before they are
+ * checked and decoded as UTF-8.
+ */
+function decodeLatin1Field(field: string): string {
+  return decodeField(Buffer.from(field, 'latin1'));
+}
+
+/** CSV, and TSV with CSV-style quotes (`tsv-quoted`), through csv-parse. */
+export async function openCsv(input: Readable, opts: ReaderOptions): Promise<TableReader> {
+  const stats: ReadStats = { blankLines: 0 };
+  // Line bookkeeping is done in on_record, which runs synchronously during parsing, so that a
+  // fatal error (unclosed quote) can be placed at the line where its record began.
+  let lastEndLine = 0;
+  let lastEmpty = 0;
+  let startLine = 1;
+  const csvOptions: CsvOptions<unknown, unknown> = {
+    bom: true,
+    info: true,
+    raw: true,
+    encoding: 'latin1',
+    delimiter: delimiterOf(opts.format),
+    record_delimiter: ['\r\n', '\n'],
+    relax_column_count: true,
+    relax_quotes: true,
+    skip_empty_lines: true,
+    max_record_size: opts.maxRecordBytes,
+    // With `info` and `raw` on, the parser hands on_record its wrapped { record, raw, info }.
+    on_record: (wrapped: unknown, ctx) => {
+      const { record, raw } = wrapped as { record: string[]; raw: string };
+      startLine = lastEndLine + 1 + (ctx.empty_lines - lastEmpty);
+      lastEndLine = ctx.lines;
+      lastEmpty = ctx.empty_lines;
+      return { record, raw, start: startLine, emptyLines: ctx.empty_lines, bytes: ctx.bytes };
+    },
+  };
+  const parser = parse(csvOptions as CsvOptions);
+  input.on('error', (err) => parser.destroy(err));
+  // The parser counts the empty "line" after a final newline as blank; the last byte tells us to discount it.
+  let endsWithNewline = false;
+  input.on('data', (chunk: Buffer | string) => {
+    if (chunk.length > 0) endsWithNewline = chunk[chunk.length - 1] === (typeof chunk === 'string' ? '\n' : 0x0a);
+  });
+  input.pipe(parser);
+  type Parsed = { record: string[]; raw: string; start: number; emptyLines: number; bytes: number };
+  const records = parser[Symbol.asyncIterator]() as AsyncIterator<Parsed>;
+
+  const translate = (err: unknown): Error => {
+    if (err instanceof CsvError) {
+      const line = lastEndLine + 1 + (((err as unknown as { empty_lines?: number }).empty_lines ?? lastEmpty) - lastEmpty);
+      if (err.code === 'CSV_QUOTE_NOT_CLOSED') {
+        return new LabelError('CSV_QUOTE_NOT_CLOSED', 'quoted field is never closed (the quote opens in this record)', {
+          file: opts.file,
+          line,
+        });
+      }
+      if (err.code === 'CSV_MAX_RECORD_SIZE') {
+        return new LabelError(
+          'CSV_RECORD_TOO_LARGE',
+          `record is larger than ${opts.maxRecordBytes} bytes (--max-record-size); an unclosed quote is the usual cause`,
+          { file: opts.file, line },
+        );
+      }
+      return new LabelError('CSV_PARSE', err.message, { file: opts.file, line });
+    }
+    return err instanceof Error ? err : new Error(String(err));
+  };
+
+  let first: IteratorResult<Parsed>;
+  try {
+    first = await records.next();
+  } catch (err) {
+    throw translate(err);
+  }
+  if (first.done) {
+    return { columns: undefined, items: (async function* () {})(), stats };
+  }
+  let columns: string[];
+  try {
+    columns = first.value.record.map(decodeLatin1Field);
+  } catch (err) {
+    throw new LabelError((err as RowProblem).code, `header: ${(err as Error).message}`, {
+      file: opts.file,
+      line: 1,
+    });
+  }
+  const { textIdx, labelIdx } = locateColumns(columns, opts);
+  let lastBytes = first.value.bytes;
+
+  async function* items(): AsyncGenerator<ReadItem> {
+    try {
+      for (;;) {
+        const next = await records.next();
+        if (next.done) break;
+        const { record, raw, start, emptyLines, bytes } = next.value;
+        stats.blankLines = emptyLines;
+        const size = bytes - lastBytes;
+        lastBytes = bytes;
+        try {
+          if (record.length !== columns.length) {
+            throw new RowProblem(
+              'CSV_FIELD_COUNT',
+              `expected ${columns.length} fields as in the header, found ${record.length}`,
+            );
+          }
+          const fields = record.map(decodeLatin1Field);
+          const row: InputRow = { kind: 'row', line: start, text: fields[textIdx], fields, bytes: size };
+          if (labelIdx >= 0) row.gold = goldOf(fields[labelIdx]);
+          yield row;
+        } catch (err) {
+          if (!(err instanceof RowProblem)) throw err;
+          // the record as read, decoded only for the rows that need it
+          const rawText = Buffer.from(raw, 'latin1').toString('utf8').replace(/\r?\n$/, '');
+          yield { kind: 'bad', line: start, code: err.code, reason: err.message, raw: rawText, bytes: size };
+        }
+      }
+      stats.blankLines = (parser.info as { empty_lines: number }).empty_lines - (endsWithNewline ? 1 : 0);
+    } catch (err) {
+      throw translate(err);
+    } finally {
+      input.unpipe(parser);
+      parser.destroy();
+    }
+  }
+  return { columns, items: items(), stats };
+}
+

@@ -1,0 +1,271 @@
+import { once } from 'node:events';
+import type { Writable } from 'node:stream';
+import { stringify, type Stringifier } from 'csv-stringify';
+import { stringify as stringifySync } from 'csv-stringify/sync';
+import { LabelError } from '../../errors';
+import type { Format, InputRow, LabelledRow } from '../../types';
+import { delimiterOf } from '../formats';
+import { RowProblem } from '../readers/common';
+
+export interface OutputNames {
+  label: string;
+  confidence: string;
+  /** One extra column per label with its probability (--scores), in id order; empty when off. */
+  scores: string[];
+}
+
+export interface WriterOptions {
+  format: Format;
+  /**
+   * The input's columns, written first in this order: a CSV/TSV header, or for JSONL input written
+   * as CSV/TSV the keys of every object (see `scanJsonlKeys`). JSONL input without them (stdin): the
+   * first object's keys, and a later object with another key is refused (`JSON_KEY_UNLISTED`).
+   */
+  inputColumns?: string[];
+  id2label: readonly string[];
+  names: OutputNames;
+}
+
+export function outputNames(opts: { labelName: string; confidenceName: string; scores: boolean }, id2label: readonly string[]): OutputNames {
+  return {
+    label: opts.labelName,
+    confidence: opts.confidenceName,
+    scores: opts.scores ? id2label.map((l) => `score_${l}`) : [],
+  };
+}
+
+export function addedColumns(names: OutputNames): string[] {
+  return [names.label, names.confidence, ...names.scores];
+}
+
+/**
+ * The added columns must be named, distinct, and new to the input: a duplicate column (or JSON key)
+ * would make the output ambiguous. Checked before anything is written (exit 2).
+ */
+export function checkOutputNames(names: OutputNames, inputColumns: readonly string[] | undefined, file: string): void {
+  const added = addedColumns(names);
+  if (names.label === '' || names.confidence === '') {
+    throw new LabelError('USAGE', '--label-name and --confidence-name must not be empty');
+  }
+  const dup = added.find((n, i) => added.indexOf(n) !== i);
+  if (dup !== undefined) {
+    throw new LabelError('USAGE', `the added columns would have two named '${dup}' (--label-name, --confidence-name and --scores' score_<label> columns must differ)`);
+  }
+  const clash = inputColumns?.find((c) => added.includes(c));
+  if (clash !== undefined) {
+    throw new LabelError('COLUMN_CONFLICT', `the input already has a column '${clash}'; name the added columns with --label-name / --confidence-name`, {
+      file,
+      line: 1,
+    });
+  }
+}
+
+/** Probabilities are written with 6 decimals: enough for 1e-4 parity, short enough to read. */
+function round(x: number): number {
+  return Math.round(x * 1e6) / 1e6;
+}
+
+/** The values appended to each row, in column order; null where nothing was predicted (empty text). */
+function predictionValues(lr: LabelledRow, opts: WriterOptions): (string | number | null)[] {
+  const p = lr.prediction;
+  const empty = p.labelId < 0;
+  const values: (string | number | null)[] = [empty ? null : opts.id2label[p.labelId], empty ? null : round(p.confidence)];
+  for (let i = 0; i < opts.names.scores.length; i++) {
+    values.push(empty || !p.scores ? null : round(p.scores[i]));
+  }
+  return values;
+}
+
+/** A JSON value as a CSV/TSV field: strings as they are, null and absent as empty, anything else as JSON. */
+function cell(v: unknown): string {
+  if (v === undefined || v === null) return '';
+  return typeof v === 'string' ? v : JSON.stringify(v);
+}
+
+/** The input record as text, for a rejects file: JSONL keeps its line; CSV/TSV rows are written back from their fields. */
+export function rawRecord(row: InputRow, format: Format): string {
+  if (row.raw !== undefined) return row.raw.replace(/\r$/, '');
+  const fields = row.fields ?? [row.text];
+  if (format === 'tsv') return fields.join('\t');
+  return csvLine(fields, delimiterOf(format));
+}
+
+function csvLine(fields: string[], delimiter: string): string {
+  return stringifySync([fields], { delimiter, quoted_match: /\r/ }).replace(/\n$/, '');
+}
+
+export interface RowWriter {
+  /**
+   * Writes one row; false means the destination is full and `drain()` should be awaited. Throws a
+   * RowProblem for a row the format cannot hold (a TSV field with a tab or line break).
+   */
+  write(lr: LabelledRow): boolean;
+  /** Waits until the destination takes more; rejects when the destination fails. */
+  drain(): Promise<void>;
+  /**
+   * Hands everything written to the destination and resolves once it has taken it. Does not end
+   * the destination: ending process.stdout on a terminal never finishes, and the caller owns it.
+   */
+  flush(): Promise<void>;
+}
+
+export function createRowWriter(out: Writable, opts: WriterOptions): RowWriter {
+  switch (opts.format) {
+    case 'jsonl':
+      return new JsonlWriter(out, opts);
+    case 'tsv':
+      return new TsvWriter(out, opts);
+    default:
+      return new CsvWriter(out, opts);
+  }
+}
+
+/** Rejects when the destination fails (EPIPE when the reader of stdout is gone), so no wait outlives it. */
+function failureOf(out: Writable): Promise<never> {
+  const failed = new Promise<never>((_, reject) => out.once('error', reject));
+  failed.catch(() => undefined);
+  return failed;
+}
+
+/** Resolves once `out` has handed every chunk written so far to the system. */
+async function taken(out: Writable, failed: Promise<never>): Promise<void> {
+  if (out.destroyed) return;
+  await Promise.race([new Promise<void>((resolve, reject) => out.write('', (err) => (err ? reject(err) : resolve()))), failed]);
+}
+
+/** Shared by the CSV and TSV writers: the header, the columns of JSONL input, the field list of a row. */
+abstract class TableWriter implements RowWriter {
+  protected readonly failed: Promise<never>;
+  private columns?: string[];
+  private columnSet?: Set<string>;
+
+  constructor(protected readonly out: Writable, protected readonly opts: WriterOptions) {
+    this.failed = failureOf(out);
+  }
+
+  protected abstract writeFields(fields: string[]): boolean;
+
+  /** Writes the header once: from the input's columns, else (JSONL from stdin) from the first object's keys. */
+  protected header(first?: LabelledRow): string[] | undefined {
+    if (!this.columns) {
+      const columns = this.opts.inputColumns ?? (first ? Object.keys(first.row.object ?? {}) : undefined);
+      if (columns === undefined) return undefined;
+      this.columns = columns;
+      this.columnSet = new Set(columns);
+      this.writeFields([...columns, ...addedColumns(this.opts.names)]);
+    }
+    return this.columns;
+  }
+
+  write(lr: LabelledRow): boolean {
+    const columns = this.header(lr)!;
+    let fields = lr.row.fields;
+    if (!fields) {
+      const object = lr.row.object ?? {};
+      const unlisted = Object.keys(object).find((k) => !this.columnSet!.has(k));
+      if (unlisted !== undefined) {
+        throw new RowProblem(
+          'JSON_KEY_UNLISTED',
+          `key '${unlisted}' is not among the columns taken from the first object; read a file (all keys are collected first) or write JSONL`,
+        );
+      }
+      fields = columns.map((c) => cell(object[c]));
+    }
+    return this.writeFields([...fields, ...predictionValues(lr, this.opts).map(cell)]);
+  }
+
+  abstract drain(): Promise<void>;
+  abstract flush(): Promise<void>;
+}
+
+class CsvWriter extends TableWriter {
+  private readonly csv: Stringifier;
+  private full = false;
+
+  constructor(out: Writable, opts: WriterOptions) {
+    super(out, opts);
+    // A lone CR is a line break to Python's csv module and to pandas: quote it like LF.
+    this.csv = stringify({ delimiter: delimiterOf(opts.format), record_delimiter: 'unix', quoted_match: /\r/ });
+    this.csv.pipe(out, { end: false });
+  }
+
+  protected writeFields(fields: string[]): boolean {
+    const ok = this.csv.write(fields);
+    if (!ok) this.full = true;
+    return ok;
+  }
+
+  async drain(): Promise<void> {
+    if (this.full) {
+      await Promise.race([once(this.csv, 'drain'), this.failed]);
+      this.full = false;
+    }
+  }
+
+  async flush(): Promise<void> {
+    this.header();
+    const ended = once(this.csv, 'end');
+    this.csv.end();
+    await Promise.race([ended, this.failed]);
+    await taken(this.out, this.failed);
+  }
+}
+
+/** IANA TSV: fields joined by tabs, no quoting; a field holding a tab or line break cannot be written. */
+class TsvWriter extends TableWriter {
+  protected writeFields(fields: string[]): boolean {
+    const bad = fields.findIndex((f) => /[\t\n\r]/.test(f));
+    if (bad >= 0) {
+      throw new RowProblem(
+        'TSV_UNREPRESENTABLE',
+        `field ${bad + 1} holds a tab or line break, which TSV cannot represent; write CSV, JSONL or --output-format tsv-quoted`,
+      );
+    }
+    return this.out.write(fields.join('\t') + '\n');
+  }
+
+  async drain(): Promise<void> {
+    if (this.out.writableNeedDrain) await Promise.race([once(this.out, 'drain'), this.failed]);
+  }
+
+  async flush(): Promise<void> {
+    this.header();
+    await taken(this.out, this.failed);
+  }
+}
+
+class JsonlWriter implements RowWriter {
+  private readonly keys: string[];
+  private readonly failed: Promise<never>;
+
+  constructor(private readonly out: Writable, private readonly opts: WriterOptions) {
+    this.failed = failureOf(out);
+    this.keys = addedColumns(opts.names);
+  }
+
+  write(lr: LabelledRow): boolean {
+    const values = predictionValues(lr, this.opts);
+    const added = this.keys.map((k, i) => `${JSON.stringify(k)}:${JSON.stringify(values[i])}`).join(',');
+    let line: string;
+    if (lr.row.raw !== undefined) {
+      // Keep the original line byte for byte: splice the new keys in before its closing brace;
+      // what follows the brace (spaces, the CR of a CRLF line end) stays after it.
+      const raw = lr.row.raw;
+      const close = raw.lastIndexOf('}');
+      line = `${raw.slice(0, close)}${Object.keys(lr.row.object ?? {}).length > 0 ? ',' : ''}${added}${raw.slice(close)}`;
+    } else {
+      const cols = this.opts.inputColumns ?? [];
+      const pairs = cols.map((c, i) => `${JSON.stringify(c)}:${JSON.stringify(lr.row.fields?.[i] ?? '')}`);
+      line = `{${[...pairs, added].join(',')}}`;
+    }
+    return this.out.write(line + '\n');
+  }
+
+  async drain(): Promise<void> {
+    if (this.out.writableNeedDrain) await Promise.race([once(this.out, 'drain'), this.failed]);
+  }
+
+  async flush(): Promise<void> {
+    await taken(this.out, this.failed);
+  }
+}
