@@ -60,6 +60,21 @@ describe('signals and closed pipes', () => {
     expect(run.err()).toContain(`${sig}: stopping`);
   });
 
+  test('SIGINT writes every row already read, not just the one being written: summary and output agree', async () => {
+    // The first rows arrive once the first window (4,096 rows) is labelled; by then the second is read too.
+    const run = start([bigCsv, '--model', TINY_BERT], (out) => out.length > 0);
+    await run.started;
+    run.child.kill('SIGINT');
+    expect(await run.closed).toBe(130);
+    const rows = (parse(run.out()) as string[][]).slice(1);
+    expect(rows.length).toBeGreaterThan(4096);
+    rows.forEach((r, i) => {
+      expect(r[0]).toBe(String(i));
+      expect(r[2]).not.toBe('');
+    });
+    expect(run.err()).toContain(`stopped by SIGINT (the rows read before it were all finished): read ${rows.length}, labelled ${rows.length}, rejected 0`);
+  });
+
   test('a closed stdout (| head) ends the run quietly with exit 0', async () => {
     const run = start([bigCsv, '--model', TINY_BERT], (out) => out.length > 0);
     await run.started;
