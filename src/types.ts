@@ -48,3 +48,10 @@ export interface LabelledRow {
   row: InputRow;
   prediction: Prediction;
 }
+
+/** Per text of a batch: the winning label id and its probability; `scores` holds numLabels probabilities per text. */
+export interface BatchOutput {
+  labelIds: Int32Array;
+  confidences: Float32Array;
+  scores: Float32Array;
+}

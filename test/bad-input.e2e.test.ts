@@ -118,14 +118,16 @@ describe('text beyond the model maximum and empty texts', () => {
 });
 
 describe('worker faults: reported with the rows they held, never a hang or a missing row', () => {
-  test.each([
-    ['exit-on-batch', /WORKER_FAILED: worker exited unexpectedly with code 7 while holding rows at lines \d+/],
-    ['throw-on-batch', /WORKER_FAILED: worker failed on rows at lines \d+.*: injected fault/],
-  ])('%s', async (fault, message) => {
-    const r = await runCli([path.join(SAMPLES, 'sample.csv'), ...model], { env: { EMOTION_LABEL_TEST_FAULT: fault } });
+  test('a model whose batches fail in the worker (output shape against id2label): exit 3 naming the rows and the file', async () => {
+    // a real failure inside the worker, no fault switch: config.json promises 7 labels, the graph gives 6
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'el-badmodel-'));
+    for (const f of fs.readdirSync(TINY_BERT)) fs.copyFileSync(path.join(TINY_BERT, f), path.join(dir, f));
+    const config = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8'));
+    config.id2label = { ...config.id2label, 6: 'boredom' };
+    fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(config));
+    const r = await runCli([path.join(SAMPLES, 'sample.csv'), '--model', dir]);
     expect(r.code).toBe(3);
-    expect(r.stderr).toMatch(message);
-    expect(r.stderr).toContain(path.join(SAMPLES, 'sample.csv'));
+    expect(r.stderr).toMatch(/sample\.csv: WORKER_FAILED: rows at lines [\d, ]+.*: worker failed: model output has shape \[\d+, 6\], expected \[\d+, 7\]/);
   });
 });
 

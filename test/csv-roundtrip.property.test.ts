@@ -3,9 +3,9 @@ import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import { openReader } from '../src/io/readers';
 import { createRowWriter, outputNames } from '../src/io/writers';
-import type { BatchOutput } from '../src/infer/classifier';
+import type { BatchOutput } from '../src/types';
 import { isBlankText, labelRows } from '../src/pipeline/labelRows';
-import type { BatchRunner } from '../src/pipeline/pool';
+import type { BatchRunner } from '../src/pipeline/labelRows';
 import type { Format } from '../src/types';
 import { Collect, streamOf } from './helpers';
 

@@ -1,6 +1,6 @@
-import type { BatchOutput } from '../src/infer/classifier';
+import type { BatchOutput } from '../src/types';
 import { labelRows, type OutputItem } from '../src/pipeline/labelRows';
-import type { BatchRunner } from '../src/pipeline/pool';
+import type { BatchRunner } from '../src/pipeline/labelRows';
 import type { ReadItem } from '../src/types';
 
 /** A runner whose batches finish in a scrambled order: label id = text length mod 3. */
@@ -70,9 +70,28 @@ describe('labelRows', () => {
     expect(seen).toEqual(Array.from({ length: 100 }, (_, i) => i + 2));
   });
 
-  test('a failing batch fails the run', async () => {
+  test('a failing batch fails the run with WORKER_FAILED naming the lines of its rows', async () => {
     const runner: BatchRunner = { size: 1, run: async () => Promise.reject(new Error('worker died')) };
-    await expect(collect(labelRows(items(10), runner, { batchSize: 4 }))).rejects.toThrow('worker died');
+    await expect(collect(labelRows(items(10), runner, { batchSize: 4 }))).rejects.toMatchObject({
+      code: 'WORKER_FAILED',
+      message: expect.stringMatching(/^rows at lines [\d, ]+: worker died$/),
+    });
+  });
+
+  test('onLabelled counts every row and its bytes as batches finish, before the window is yielded', async () => {
+    const calls: [number, number][] = [];
+    async function* sized(): AsyncGenerator<ReadItem> {
+      for await (const it of items(40)) yield { ...it, bytes: 10 };
+    }
+    const gen = labelRows(sized(), new ScrambledRunner(), { batchSize: 4, windowSize: 16, onLabelled: (r, b) => calls.push([r, b]) });
+    const first = await gen.next();
+    expect(first.done).toBe(false);
+    // the whole first window was reported before its first row came out
+    expect(calls.reduce((n, [r]) => n + r, 0)).toBeGreaterThanOrEqual(16);
+    for await (const _ of gen) void _;
+    expect(calls.reduce((n, [r]) => n + r, 0)).toBe(40);
+    expect(calls.reduce((n, [, b]) => n + b, 0)).toBe(400);
+    expect(calls.length).toBeGreaterThan(3);
   });
 
   test('a slow consumer slows the reading: only a bounded number of rows is read ahead', async () => {

@@ -1,11 +1,14 @@
 import { Command, CommanderError } from 'commander';
+import type { Readable, Writable } from 'node:stream';
+import { evaluateWithSummary } from '../app/evaluate';
+import { labelFile } from '../app/labelFile';
+import type { RunSummary } from '../app/run';
 import { EXIT, LabelError } from '../errors';
-import { evalCommand } from './eval';
-import { labelCommand } from './label';
-import { commonOptions, evalOptions, labelOptions, type EvalCommandOptions, type LabelCommandOptions } from './options';
-import type { CliIO, RunResult } from './run';
+import { formatReport } from '../metrics';
+import { commonOptions, evalOptions, labelOptions, type EvalCliOptions, type LabelCliOptions } from './options';
+import { Progress } from './progress';
 
-/** How long a signalled run may take to write its finished rows before it exits regardless. */
+/** How long a signalled run may go without handing a row to its output before it exits regardless. */
 const SIGNAL_GRACE_MS = 10_000;
 
 const VERSION: string = require('../../package.json').version;
@@ -13,24 +16,59 @@ const VERSION: string = require('../../package.json').version;
 const EXIT_CODES_HELP = `
 Exit codes:
   0    every row labelled (or, for eval, scored)
-  1    bad input: a bad row with --on-error fail, or rows rejected with --on-error skip
-  2    usage or set-up error (bad option, missing file, unreadable model, missing column); nothing written
-  3    runtime failure (a worker crashed, the output could not be written)
-  130  interrupted (SIGINT); 143 terminated (SIGTERM): the rows finished so far were written`;
+  1    bad input: a bad row with --on-error fail, rows rejected with --on-error skip, or (eval) nothing to score
+  2    usage or set-up error (bad option, missing file, unreadable model, missing column, unwritable -o); nothing written
+  3    runtime failure (a worker crashed twice on the same rows, the output could not be written)
+  130  interrupted (SIGINT); 143 terminated (SIGTERM): the rows read so far were finished and written`;
+
+/** The process's streams and terminal facts, passed in so that the program can run on others. */
+export interface CliIO {
+  stdin: Readable;
+  stdout: Writable;
+  stderr: Writable;
+  stderrIsTTY: boolean;
+  stdoutIsTTY: boolean;
+  /** Called whenever a row is handed to the output; the signal watchdog listens. */
+  beat?: () => void;
+}
 
 const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
 
-/** `read N, labelled M, rejected K; …`: N = M + K + the empty texts (and, for eval, M counts scored and unscored rows). */
-export function summary(r: RunResult, unscored = 0): string {
+/** `read N, labelled M, rejected K; …`: N = M + K + the empty texts. */
+export function summaryLine(r: RunSummary): string {
   const extra = [
     r.empty ? `${plural(r.empty, 'empty text')} left unlabelled` : '',
-    unscored ? `${plural(unscored, 'row')} without a gold label not scored` : '',
+    r.unscored ? `${plural(r.unscored, 'row')} without a gold label not scored` : '',
     r.blankLines ? `${plural(r.blankLines, 'blank line')} skipped` : '',
   ]
     .filter(Boolean)
     .join(', ');
   const stopped = r.stoppedBy ? `stopped by ${r.stoppedBy} (the rows read before it were all finished): ` : '';
   return `emotion-label: ${stopped}read ${r.read}, labelled ${r.labelled}, rejected ${r.rejected}${extra ? `; ${extra}` : ''}\n`;
+}
+
+/** How a run ended, as the one function that turns it into an exit code sees it. */
+export interface Outcome {
+  summary?: RunSummary;
+  error?: unknown;
+  /** The signal that stopped the run. */
+  signal?: 'SIGINT' | 'SIGTERM';
+  /** The reader of stdout went away (`| head`): not an error. */
+  pipeClosed?: boolean;
+}
+
+/** The exit code of a run (see EXIT_CODES_HELP and the README's table). */
+export function exitCodeFor(o: Outcome): number {
+  if (o.pipeClosed) return EXIT.OK;
+  if (o.signal) return o.signal === 'SIGINT' ? EXIT.SIGINT : EXIT.SIGTERM;
+  if (o.error !== undefined) {
+    const err = o.error;
+    if (err instanceof CommanderError) {
+      return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0 ? EXIT.OK : EXIT.USAGE;
+    }
+    return err instanceof LabelError ? err.exitCode : EXIT.RUNTIME;
+  }
+  return o.summary && o.summary.rejected > 0 ? EXIT.BAD_INPUT : EXIT.OK;
 }
 
 /** Help to stdout; commander's own errors (unknown option, missing value) in the form of ours. */
@@ -42,8 +80,15 @@ function output(io: CliIO) {
   };
 }
 
-/** The commander program. */
-export function createProgram(io: CliIO, signal: AbortSignal, setExit: (code: number) => void): Command {
+function inputOf(arg: string | undefined, io: CliIO) {
+  return arg === undefined || arg === '-' ? { stream: io.stdin, name: '<stdin>' } : arg;
+}
+
+/**
+ * The commander program: parses argv, runs the library's labelFile / evaluate, draws the progress
+ * bar and writes the summary. `onSummary` receives the run's summary for the exit code.
+ */
+export function createProgram(io: CliIO, signal: AbortSignal, onSummary: (s: RunSummary) => void): Command {
   const program = new Command('emotion-label')
     .description('Label every row of a CSV, TSV or JSONL file (or stdin) with an emotion and its confidence.')
     .version(VERSION)
@@ -55,10 +100,23 @@ export function createProgram(io: CliIO, signal: AbortSignal, setExit: (code: nu
     .enablePositionalOptions()
     .exitOverride();
   for (const o of [...commonOptions(), ...labelOptions()]) program.addOption(o);
-  program.action(async (input: string | undefined, opts: LabelCommandOptions) => {
-    const r = await labelCommand(input, opts, io, signal);
-    io.stderr.write(summary(r));
-    setExit(r.rejected > 0 ? EXIT.BAD_INPUT : EXIT.OK);
+  program.action(async (input: string | undefined, opts: LabelCliOptions) => {
+    const toFile = opts.output !== undefined && opts.output !== '-';
+    // No bar when the data goes to the same terminal: it would draw into the rows.
+    const progress = new Progress(opts.progress && io.stderrIsTTY && (toFile || !io.stdoutIsTTY));
+    try {
+      const summary = await labelFile(inputOf(input, io), toFile ? opts.output! : io.stdout, {
+        ...opts,
+        signal,
+        onProgress: progress.update,
+        onRow: io.beat,
+      });
+      progress.stop(!summary.stoppedBy);
+      io.stderr.write(summaryLine(summary));
+      onSummary(summary);
+    } finally {
+      progress.stop();
+    }
   });
 
   const evalCmd = new Command('eval')
@@ -68,10 +126,17 @@ export function createProgram(io: CliIO, signal: AbortSignal, setExit: (code: nu
     .configureOutput(output(io))
     .exitOverride();
   for (const o of [...commonOptions(), ...evalOptions()]) evalCmd.addOption(o);
-  evalCmd.action(async (input: string | undefined, opts: EvalCommandOptions) => {
-    const { result, unscored } = await evalCommand(input, opts, io, signal);
-    io.stderr.write(summary(result, unscored));
-    setExit(result.rejected > 0 ? EXIT.BAD_INPUT : EXIT.OK);
+  evalCmd.action(async (input: string | undefined, opts: EvalCliOptions) => {
+    const progress = new Progress(opts.progress && io.stderrIsTTY);
+    try {
+      const { report, summary } = await evaluateWithSummary(inputOf(input, io), { ...opts, signal, onProgress: progress.update, onRow: io.beat });
+      progress.stop(!summary.stoppedBy);
+      if (report) io.stdout.write(opts.json ? JSON.stringify(report) + '\n' : formatReport(report));
+      io.stderr.write(summaryLine(summary));
+      onSummary(summary);
+    } finally {
+      progress.stop();
+    }
   });
   program.addCommand(evalCmd);
   return program;
@@ -83,21 +148,19 @@ export function createProgram(io: CliIO, signal: AbortSignal, setExit: (code: nu
  */
 export async function main(argv: string[]): Promise<void> {
   const controller = new AbortController();
-  let signalExit: number | undefined;
-  let pipeClosed = false;
+  const outcome: Outcome = {};
   let lastBeat = Date.now();
   let watchdog: NodeJS.Timeout | undefined;
   const onSignal = (name: 'SIGINT' | 'SIGTERM') => () => {
-    const code = name === 'SIGINT' ? EXIT.SIGINT : EXIT.SIGTERM;
-    if (signalExit !== undefined) process.exit(code); // a second signal: stop now
-    signalExit = code;
+    if (outcome.signal !== undefined) process.exit(exitCodeFor({ signal: name })); // a second signal: stop now
+    outcome.signal = name;
     process.stderr.write(`\nemotion-label: ${name}: stopping; finishing and writing the rows already read (again to stop at once)\n`);
     controller.abort(name);
     // The rows in flight take seconds at most; an output that takes nothing for that long (a
     // stalled reader of stdout) must not keep the process alive.
     lastBeat = Date.now();
     watchdog = setInterval(() => {
-      if (Date.now() - lastBeat > SIGNAL_GRACE_MS) process.exit(code);
+      if (Date.now() - lastBeat > SIGNAL_GRACE_MS) process.exit(exitCodeFor({ signal: name }));
     }, 500);
     watchdog.unref();
   };
@@ -106,7 +169,7 @@ export async function main(argv: string[]): Promise<void> {
   // A closed stdout (`| head`) is not an error: the run stops at the next row and exits 0. Other
   // write errors (a full disk) fail the next write with OUTPUT_FAILED, reported as such.
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code === 'EPIPE') pipeClosed = true;
+    if (err.code === 'EPIPE') outcome.pipeClosed = true;
   });
 
   const io: CliIO = {
@@ -117,30 +180,18 @@ export async function main(argv: string[]): Promise<void> {
     stdoutIsTTY: Boolean(process.stdout.isTTY),
     beat: () => (lastBeat = Date.now()),
   };
-  let exitCode: number = EXIT.OK;
-  const program = createProgram(io, controller.signal, (c) => (exitCode = c));
+  const program = createProgram(io, controller.signal, (s) => (outcome.summary = s));
   try {
     await program.parseAsync(argv);
   } catch (err) {
-    exitCode = exitCodeOf(err, pipeClosed);
-    if (exitCode !== EXIT.OK && !(err instanceof CommanderError)) {
+    outcome.error = err;
+    const code = exitCodeFor({ error: err });
+    if (!outcome.pipeClosed && code !== EXIT.OK && !(err instanceof CommanderError)) {
       process.stderr.write(`emotion-label: ${err instanceof LabelError ? err.format() : `internal error: ${(err as Error).stack ?? err}`}\n`);
     }
   }
   clearInterval(watchdog);
-  if (pipeClosed) exitCode = EXIT.OK;
-  else if (signalExit !== undefined) exitCode = signalExit;
-  process.exitCode = exitCode;
+  process.exitCode = exitCodeFor(outcome);
   process.removeAllListeners('SIGINT');
   process.removeAllListeners('SIGTERM');
-}
-
-function exitCodeOf(err: unknown, pipeClosed: boolean): number {
-  if (pipeClosed) return EXIT.OK;
-  if (err instanceof CommanderError) {
-    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0) return EXIT.OK;
-    return EXIT.USAGE;
-  }
-  if (err instanceof LabelError) return err.exitCode;
-  return EXIT.RUNTIME;
 }

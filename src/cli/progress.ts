@@ -20,13 +20,21 @@ export class Progress {
   private timer?: NodeJS.Timeout;
   private rows = 0;
   private bytes = 0;
+  private totalBytes?: number;
   private readonly started = Date.now();
+  private stopped = false;
 
-  constructor(
-    enabled: boolean,
-    private readonly totalBytes: number | undefined,
-  ) {
-    if (!enabled) return;
+  constructor(private readonly enabled: boolean) {}
+
+  /** Rows finished so far (labelled, or needing no model), their input bytes, and the input's size if known. */
+  readonly update = (p: { rows: number; bytes: number; totalBytes?: number }): void => {
+    this.rows = p.rows;
+    this.bytes = p.bytes;
+    if (!this.bar && this.enabled && !this.stopped) this.start(p.totalBytes);
+  };
+
+  private start(totalBytes: number | undefined): void {
+    this.totalBytes = totalBytes;
     const format =
       totalBytes !== undefined
         ? 'labelling {bar} {percentage}% | {rows} rows labelled | {rate} rows/s | ETA {remaining}'
@@ -54,6 +62,7 @@ export class Progress {
 
   /** Draws the final state (100% when `complete`) and releases the terminal; later calls do nothing. */
   stop(complete = false): void {
+    this.stopped = true;
     if (!this.bar) return;
     clearInterval(this.timer);
     if (complete && this.totalBytes !== undefined) this.bytes = this.totalBytes;

@@ -1,32 +1,30 @@
 import * as ort from 'onnxruntime-node';
-import { loadTokenizer, type TextTokenizer } from '../tokenizer';
-import type { ModelInfo } from './modelDir';
+import type { BatchOutput } from '../types';
 
-export interface ClassifierOptions {
+/** What a session needs to know of its model; small and plain, so that it travels to a worker thread. */
+export interface ClassifierSpec {
+  onnxPath: string;
+  numLabels: number;
+  /** multi_label_classification → sigmoid per label; otherwise softmax. */
+  multiLabel: boolean;
+  /** The tokenizer's padding id. */
+  padId: number;
   /** Threads onnxruntime may use inside one Run(); workers × threads ≈ cores. */
   intraOpThreads: number;
 }
 
-/** Per text: the winning label id and its probability; `scores` holds numLabels probabilities per text. */
-export interface BatchOutput {
-  labelIds: Int32Array;
-  confidences: Float32Array;
-  scores: Float32Array;
-}
 
-/** A tokenizer and one InferenceSession, created once and reused for every batch. */
+/** One InferenceSession, created once and reused for every batch of token ids. */
 export class Classifier {
   private constructor(
-    private readonly info: ModelInfo,
-    private readonly tokenizer: TextTokenizer,
+    private readonly spec: ClassifierSpec,
     private readonly session: ort.InferenceSession,
   ) {}
 
-  static async create(info: ModelInfo, opts: ClassifierOptions): Promise<Classifier> {
-    const tokenizer = loadTokenizer(info.dir, info.maxLength);
-    const session = await ort.InferenceSession.create(info.onnxPath, {
+  static async create(spec: ClassifierSpec): Promise<Classifier> {
+    const session = await ort.InferenceSession.create(spec.onnxPath, {
       graphOptimizationLevel: 'all',
-      intraOpNumThreads: opts.intraOpThreads,
+      intraOpNumThreads: spec.intraOpThreads,
       interOpNumThreads: 1,
       executionMode: 'sequential',
       enableCpuMemArena: true,
@@ -47,24 +45,15 @@ export class Classifier {
         `model.onnx takes inputs ${session.inputNames.join(', ')}; expected input_ids, attention_mask and optionally token_type_ids`,
       );
     }
-    return new Classifier(info, tokenizer, session);
+    return new Classifier(spec, session);
   }
 
-  async classify(texts: readonly string[]): Promise<BatchOutput> {
-    const encoded = texts.map((t) => this.tokenizer.encode(t));
-    const offsets = new Int32Array(encoded.length + 1);
-    encoded.forEach((row, i) => (offsets[i + 1] = offsets[i] + row.length));
-    const flat = new Int32Array(offsets[encoded.length]);
-    encoded.forEach((row, i) => flat.set(row, offsets[i]));
-    return this.classifyIds(flat, offsets);
-  }
-
-  /** Texts tokenized already (by this model's tokenizer): text i's ids are flat[offsets[i] .. offsets[i+1]). */
+  /** Texts tokenized by this model's tokenizer: text i's ids are flat[offsets[i] .. offsets[i+1]). */
   async classifyIds(flat: Int32Array, offsets: Int32Array): Promise<BatchOutput> {
     const n = offsets.length - 1;
     let width = 1;
     for (let i = 0; i < n; i++) width = Math.max(width, offsets[i + 1] - offsets[i]);
-    const { ids, mask } = int64Feeds(flat, offsets, width, this.tokenizer.padId);
+    const { ids, mask } = int64Feeds(flat, offsets, width, this.spec.padId);
     const dims = [n, width];
     const feeds: Record<string, ort.Tensor> = { input_ids: new ort.Tensor('int64', ids, dims) };
     if (this.session.inputNames.includes('attention_mask')) feeds.attention_mask = new ort.Tensor('int64', mask, dims);
@@ -73,11 +62,11 @@ export class Classifier {
     }
     const results = await this.session.run(feeds);
     const logits = results[this.session.outputNames[0]];
-    const numLabels = this.info.id2label.length;
+    const numLabels = this.spec.numLabels;
     if (logits.dims.length !== 2 || logits.dims[0] !== n || logits.dims[1] !== numLabels) {
       throw new Error(`model output has shape [${logits.dims.join(', ')}], expected [${n}, ${numLabels}] (id2label has ${numLabels} labels)`);
     }
-    const out = toProbabilities(logits.data as Float32Array, n, numLabels, this.info.multiLabel);
+    const out = toProbabilities(logits.data as Float32Array, n, numLabels, this.spec.multiLabel);
     for (const t of Object.values(results)) t.dispose?.();
     return out;
   }
@@ -126,4 +115,13 @@ export function toProbabilities(logits: ArrayLike<number>, n: number, k: number,
     confidences[r] = scores[base + best];
   }
   return { labelIds, confidences, scores };
+}
+
+/** Token ids of a batch as one Int32Array and where each text starts. */
+export function packIds(ids: readonly (readonly number[])[]): { flat: Int32Array; offsets: Int32Array } {
+  const offsets = new Int32Array(ids.length + 1);
+  for (let i = 0; i < ids.length; i++) offsets[i + 1] = offsets[i] + ids[i].length;
+  const flat = new Int32Array(offsets[ids.length]);
+  for (let i = 0; i < ids.length; i++) flat.set(ids[i], offsets[i]);
+  return { flat, offsets };
 }

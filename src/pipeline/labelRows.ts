@@ -1,5 +1,15 @@
-import type { BadRow, InputRow, LabelledRow, ReadItem } from '../types';
-import type { BatchRunner } from './pool';
+import { LabelError } from '../errors';
+import type { BadRow, BatchOutput, InputRow, LabelledRow, ReadItem } from '../types';
+
+/** What the labelling loop needs from a model: batches in, probabilities out. Tests substitute their own. */
+export interface BatchRunner {
+  /** Batches it can run at once (workers); windows are sized from it. */
+  readonly size: number;
+  /** `ids`, when given, are the texts' token ids from `encode`, so the runner need not tokenize again. */
+  run(texts: string[], ids?: number[][]): Promise<BatchOutput>;
+  /** Token ids of a text, as the model's tokenizer makes them; lets batches be grouped by token count. */
+  encode?(text: string): number[];
+}
 
 export type OutputItem = LabelledRow | BadRow;
 
@@ -117,7 +127,7 @@ async function labelWindow(window: ReadItem[], runner: BatchRunner, batchSize: n
     const rows = idx.map((i) => window[i] as InputRow);
     const ids = idx.every((i) => encoded[i] !== undefined) ? idx.map((i) => encoded[i]!) : undefined;
     batches.push(
-      runner.run(rows.map((r) => r.text), `at lines ${describeLines(rows)}`, ids).then((res) => {
+      runner.run(rows.map((r) => r.text), ids).then((res) => {
         onLabelled?.(rows.length, rows.reduce((sum, r) => sum + (r.bytes ?? 0), 0));
         const k = res.scores.length / idx.length;
         idx.forEach((i, j) => {
@@ -130,6 +140,9 @@ async function labelWindow(window: ReadItem[], runner: BatchRunner, batchSize: n
             },
           };
         });
+      }, (err: Error) => {
+        // the runner knows batches; the rows' lines are known here
+        throw new LabelError(err instanceof LabelError ? err.code : 'WORKER_FAILED', `rows at lines ${describeLines(rows)}: ${err.message}`);
       }),
     );
   }

@@ -39,14 +39,11 @@ export function addedColumns(names: OutputNames): string[] {
 }
 
 /**
- * The added columns must be named, distinct, and new to the input: a duplicate column (or JSON key)
+ * The added columns must be distinct and new to the input: a duplicate column (or JSON key)
  * would make the output ambiguous. Checked before anything is written (exit 2).
  */
 export function checkOutputNames(names: OutputNames, inputColumns: readonly string[] | undefined, file: string): void {
   const added = addedColumns(names);
-  if (names.label === '' || names.confidence === '') {
-    throw new LabelError('USAGE', '--label-name and --confidence-name must not be empty');
-  }
   const dup = added.find((n, i) => added.indexOf(n) !== i);
   if (dup !== undefined) {
     throw new LabelError('USAGE', `the added columns would have two named '${dup}' (--label-name, --confidence-name and --scores' score_<label> columns must differ)`);

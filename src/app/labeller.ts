@@ -1,0 +1,155 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { LabelError } from '../errors';
+import { packIds, type ClassifierSpec } from '../infer/classifier';
+import { loadModelInfo, type ModelInfo } from '../infer/modelDir';
+import type { IdsBatch } from '../pipeline/classifyWorker';
+import { isBlankText, labelRows, type BatchRunner, type OutputItem } from '../pipeline/labelRows';
+import { PoolError, WorkerPool } from '../pipeline/pool';
+import { loadTokenizer, type TextTokenizer } from '../tokenizer';
+import type { BatchOutput, InputRow, ReadItem } from '../types';
+import { normalizeLabellerOptions, type LabellerConfig, type LabellerOptions } from './options';
+
+/** One text's result: `label` is null for an empty (or invisible-only) text, which is not labelled. */
+export interface TextLabel {
+  label: string | null;
+  confidence: number | null;
+  /** Every label's probability, by label name (sigmoid per label for multi-label models). */
+  scores: Record<string, number> | null;
+}
+
+/** Young-generation size of each worker's V8 heap (MB): a batch's ids and results are small and short-lived (bench/README.md, "Memory"). */
+const WORKER_YOUNG_GEN_MB = 4;
+
+/** The compiled worker script; under ts-jest (running .ts sources) the build in dist/ is used. */
+function workerScript(): string {
+  const here = path.join(__dirname, '../pipeline/classifyWorker.js');
+  if (fs.existsSync(here)) return here;
+  return path.resolve(__dirname, '../../dist/pipeline/classifyWorker.js');
+}
+
+/**
+ * A model loaded into a pool of worker threads, one onnxruntime session each, with its tokenizer on
+ * this thread (token counts group texts of similar length into batches). Made by createLabeller().
+ */
+export class Labeller implements BatchRunner {
+  private constructor(
+    readonly info: ModelInfo,
+    readonly config: LabellerConfig,
+    private readonly tokenizer: TextTokenizer,
+    private readonly pool: WorkerPool<IdsBatch, BatchOutput>,
+  ) {}
+
+  /** Labels in id order, from the model's config.json. */
+  get labels(): readonly string[] {
+    return this.info.id2label;
+  }
+
+  /** Worker threads: how many batches run at once. */
+  get size(): number {
+    return this.pool.size;
+  }
+
+  /** The pool's live threads; for tests that stop one to see the run survive it. */
+  get threads() {
+    return this.pool.threads;
+  }
+
+  static async create(opts: LabellerOptions = {}): Promise<Labeller> {
+    const config = normalizeLabellerOptions(opts);
+    const info = loadModelInfo(config.model);
+    let tokenizer: TextTokenizer;
+    try {
+      tokenizer = loadTokenizer(info.dir, info.maxLength);
+    } catch (err) {
+      throw new LabelError('MODEL_INVALID', `cannot load the tokenizer: ${(err as Error).message}`, { file: config.model });
+    }
+    const spec: ClassifierSpec = {
+      onnxPath: info.onnxPath,
+      numLabels: info.id2label.length,
+      multiLabel: info.multiLabel,
+      padId: tokenizer.padId,
+      intraOpThreads: config.threads,
+    };
+    let pool: WorkerPool<IdsBatch, BatchOutput>;
+    try {
+      pool = await WorkerPool.start<IdsBatch, BatchOutput>({
+        script: workerScript(),
+        workerData: spec,
+        size: config.workers,
+        resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GEN_MB },
+      });
+    } catch (err) {
+      throw new LabelError('MODEL_INVALID', `cannot load the model: ${(err as Error).message}`, { file: config.model });
+    }
+    return new Labeller(info, config, tokenizer, pool);
+  }
+
+  encode(text: string): number[] {
+    return this.tokenizer.encode(text);
+  }
+
+  /** One batch through a worker; a worker failure becomes WORKER_FAILED (labelRows adds the rows' lines). */
+  async run(texts: string[], ids?: number[][]): Promise<BatchOutput> {
+    const batch = packIds(ids ?? texts.map((t) => this.tokenizer.encode(t)));
+    try {
+      return await this.pool.run(batch);
+    } catch (err) {
+      if (err instanceof PoolError) throw new LabelError('WORKER_FAILED', err.kind === 'task' ? `worker failed: ${err.message}` : err.message);
+      throw err;
+    }
+  }
+
+  /** Rows (from a reader) in, every row out once in input order with its prediction; for labelFile and evaluate. */
+  labelRows(items: AsyncIterable<ReadItem>, opts: { signal?: AbortSignal; onLabelled?: (rows: number, bytes: number) => void } = {}): AsyncGenerator<OutputItem> {
+    return labelRows(items, this, { batchSize: this.config.batchSize, ...opts });
+  }
+
+  /** Labels texts; results in input order. */
+  async label(texts: readonly string[]): Promise<TextLabel[]> {
+    const out: TextLabel[] = [];
+    for await (const r of this.labelStream(texts)) out.push(r);
+    return out;
+  }
+
+  /**
+   * Labels a stream of texts; results come out in input order as they are ready. Texts are read as
+   * results are taken (a window of a few thousand ahead at most), so a slow consumer slows the reading.
+   */
+  async *labelStream(texts: AsyncIterable<string> | Iterable<string>): AsyncGenerator<TextLabel> {
+    async function* rows(): AsyncGenerator<InputRow> {
+      let line = 0;
+      for await (const text of texts) {
+        line += 1;
+        if (typeof text !== 'string') throw new LabelError('TEXT_NOT_STRING', `text ${line} is ${text === null ? 'null' : typeof text}, not a string`);
+        yield { kind: 'row', line, text };
+      }
+    }
+    for await (const item of this.labelRows(rows())) {
+      if ('kind' in item) continue; // rows() makes no bad rows
+      yield this.toTextLabel(item.prediction.labelId, item.prediction.confidence, item.prediction.scores);
+    }
+  }
+
+  private toTextLabel(labelId: number, confidence: number, scores?: Float32Array): TextLabel {
+    if (labelId < 0) return { label: null, confidence: null, scores: null };
+    const byName: Record<string, number> = {};
+    this.info.id2label.forEach((l, i) => (byName[l] = scores ? scores[i] : i === labelId ? confidence : 0));
+    return { label: this.info.id2label[labelId], confidence, scores: byName };
+  }
+
+  /** Stops the workers; the labeller cannot be used afterwards. */
+  async close(): Promise<void> {
+    await this.pool.close();
+  }
+}
+
+export { isBlankText };
+
+/**
+ * Loads a model (the embedded one unless `model` names a directory) into a pool of worker threads.
+ * Close it when done: `await labeller.close()`.
+ */
+export function createLabeller(opts: LabellerOptions = {}): Promise<Labeller> {
+  return Labeller.create(opts);
+}

@@ -1,0 +1,130 @@
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { LabelError } from '../errors';
+import { resolveFormat } from '../io/formats';
+import type { Format } from '../types';
+
+/** The embedded default model, shipped in the package's model/ folder. */
+export const DEFAULT_MODEL_DIR = path.resolve(__dirname, '../../model');
+
+/** How the labeller runs: the model and its parallelism. Every field may be left out. */
+export interface LabellerOptions {
+  /** Model directory (Hugging Face layout with model.onnx); default: the embedded model. */
+  model?: string;
+  /** Worker threads, each with its own ONNX session; default: the available cores. */
+  workers?: number | string;
+  /** onnxruntime threads per worker; default: cores / workers. */
+  threads?: number | string;
+  /** Texts per inference batch; default 16. */
+  batchSize?: number | string;
+}
+
+/** Options of a run over a table (labelFile, evaluate): the CLI's options, by the same names. */
+export interface RunOptions extends LabellerOptions {
+  /** Input format: csv, tsv, tsv-quoted or jsonl; default from the file's extension (a stream: csv). */
+  format?: string;
+  /** Column (JSONL key) holding the text; default `text`. */
+  textColumn?: string;
+  /** Largest record accepted in bytes; default 8 MiB. */
+  maxRecordSize?: number | string;
+  /** Bad rows: `fail` (stop at the first, the default) or `skip` (report them and go on). */
+  onError?: string;
+  /** With onError 'skip': write bad rows here as CSV (line, code, reason, raw). */
+  rejects?: string;
+  /** Stops the reading; the rows read so far are finished. */
+  signal?: AbortSignal;
+  /** Told as rows finish, with their input bytes and the input's size when it is a file: for progress. */
+  onProgress?: (p: { rows: number; bytes: number; totalBytes?: number }) => void;
+  /** Told whenever a row is handed to the output. */
+  onRow?: () => void;
+}
+
+export interface LabelFileOptions extends RunOptions {
+  /** Output format; default: the input's. */
+  outputFormat?: string;
+  /** Add one column per label with its probability (score_<label>). */
+  scores?: boolean;
+  /** Names of the added columns; default `label` and `confidence`. */
+  labelName?: string;
+  confidenceName?: string;
+}
+
+export interface EvaluateOptions extends RunOptions {
+  /** Column (JSONL key) holding the gold label (a label name or id); default `label`. */
+  labelColumn?: string;
+}
+
+/** The same options, validated and with every default filled in: trusted from here on. */
+export interface LabellerConfig {
+  model: string;
+  workers: number;
+  threads: number;
+  batchSize: number;
+}
+
+export interface RunConfig extends LabellerConfig {
+  format: Format;
+  textColumn: string;
+  maxRecordSize: number;
+  onError: 'fail' | 'skip';
+  rejects?: string;
+}
+
+export interface LabelFileConfig extends RunConfig {
+  outputFormat: Format;
+  scores: boolean;
+  labelName: string;
+  confidenceName: string;
+}
+
+export interface EvaluateConfig extends RunConfig {
+  labelColumn: string;
+}
+
+function positiveInt(name: string, value: number | string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = typeof value === 'number' ? value : value.trim() === '' ? NaN : Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new LabelError('USAGE', `${name} must be a whole number of at least 1, got '${value}'`);
+  return n;
+}
+
+/** Workers default to the available cores; threads per worker share the cores between them. */
+export function normalizeLabellerOptions(opts: LabellerOptions = {}): LabellerConfig {
+  const cores = os.availableParallelism();
+  const workers = positiveInt('--workers', opts.workers, cores);
+  return {
+    model: opts.model ?? DEFAULT_MODEL_DIR,
+    workers,
+    threads: positiveInt('--threads', opts.threads, Math.max(1, Math.floor(cores / workers))),
+    batchSize: positiveInt('--batch-size', opts.batchSize, 16),
+  };
+}
+
+function normalizeRunOptions(opts: RunOptions, input: string | undefined): RunConfig {
+  const onError = opts.onError ?? 'fail';
+  if (onError !== 'fail' && onError !== 'skip') throw new LabelError('USAGE', `--on-error must be fail or skip, got '${onError}'`);
+  if (opts.rejects !== undefined && onError !== 'skip') throw new LabelError('USAGE', '--rejects needs --on-error skip');
+  return {
+    ...normalizeLabellerOptions(opts),
+    format: resolveFormat(opts.format, input),
+    textColumn: opts.textColumn ?? 'text',
+    maxRecordSize: positiveInt('--max-record-size', opts.maxRecordSize, 8 * 1024 * 1024),
+    onError,
+    rejects: opts.rejects,
+  };
+}
+
+/** `input`/`output`: file paths, or undefined for streams (whose format is csv unless told). */
+export function normalizeLabelFileOptions(opts: LabelFileOptions, input: string | undefined, output: string | undefined): LabelFileConfig {
+  const run = normalizeRunOptions(opts, input);
+  const labelName = opts.labelName ?? 'label';
+  const confidenceName = opts.confidenceName ?? 'confidence';
+  if (labelName === '' || confidenceName === '') throw new LabelError('USAGE', '--label-name and --confidence-name must not be empty');
+  let outputFormat = run.format;
+  if (opts.outputFormat !== undefined) outputFormat = resolveFormat(opts.outputFormat, undefined);
+  return { ...run, outputFormat, scores: opts.scores ?? false, labelName, confidenceName };
+}
+
+export function normalizeEvaluateOptions(opts: EvaluateOptions, input: string | undefined): EvaluateConfig {
+  return { ...normalizeRunOptions(opts, input), labelColumn: opts.labelColumn ?? 'label' };
+}

@@ -1,0 +1,162 @@
+import * as fs from 'node:fs';
+import type { Readable } from 'node:stream';
+import { LabelError } from '../errors';
+import { openReader, type TableReader } from '../io/readers';
+import { RowProblem } from '../io/readers/common';
+import { RejectsWriter } from '../io/rejects';
+import { rawRecord } from '../io/writers';
+import type { ModelInfo } from '../infer/modelDir';
+import type { BadRow, LabelledRow } from '../types';
+import { HeapKeeper } from '../util/heap';
+import { Labeller } from './labeller';
+import type { RunConfig, RunOptions } from './options';
+
+/** Where labelled rows go: the output writer for labelling, the confusion matrix for eval. */
+export interface RowSink {
+  /**
+   * Takes one labelled row. A sink that finds the row itself unusable (eval: an unknown gold label)
+   * returns it as a bad row (or throws a RowProblem), which then goes through the same --on-error
+   * policy as a row the reader could not read.
+   */
+  accept(lr: LabelledRow): Promise<BadRow | void> | BadRow | void;
+  /** Called once every row is in; not called when the run stops early. */
+  finish(): Promise<void> | void;
+  /** Called when the run stops early (error or signal) to clean up. */
+  abandon(): Promise<void> | void;
+}
+
+/** A table to read: a file path, or a stream with a name for messages (`<stdin>`). */
+export type RunInput = string | { stream: Readable; name: string };
+
+export interface RunRequest {
+  input: RunInput;
+  config: RunConfig;
+  /** eval: the column holding the gold label. */
+  labelColumn?: string;
+  /** Keys the output adds to each JSONL object, known once the model is loaded. */
+  reservedKeys?: (info: ModelInfo) => string[];
+  /** Built once the model is loaded and the header read, before anything is written. */
+  makeSink(ctx: { info: ModelInfo; reader: TableReader }): Promise<RowSink> | RowSink;
+  hooks: Pick<RunOptions, 'signal' | 'onProgress' | 'onRow'>;
+}
+
+/** What a run did: read = labelled + empty + rejected. */
+export interface RunSummary {
+  read: number;
+  labelled: number;
+  rejected: number;
+  /** Empty (or invisible-only) texts, written with an empty label. */
+  empty: number;
+  /** Blank lines passed over (not rows). */
+  blankLines: number;
+  /** eval: rows without a gold label, labelled but not scored. */
+  unscored?: number;
+  /** The signal that stopped the reading, if one did: the rows read before it were all finished. */
+  stoppedBy?: string;
+}
+
+export function inputName(input: RunInput): string {
+  return typeof input === 'string' ? input : input.name;
+}
+
+function openInput(input: RunInput): { stream: Readable; name: string; size?: number } {
+  if (typeof input !== 'string') return input;
+  let size: number;
+  try {
+    const st = fs.statSync(input);
+    if (st.isDirectory()) throw new Error('is a directory');
+    size = st.size;
+    fs.accessSync(input, fs.constants.R_OK);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    const why = e.code === 'ENOENT' ? 'no such file' : e.code === 'EACCES' ? 'permission denied' : e.message;
+    throw new LabelError('INPUT_NOT_FOUND', `cannot read input: ${why}`, { file: input });
+  }
+  return { stream: fs.createReadStream(input, { highWaterMark: 256 * 1024 }), name: input, size };
+}
+
+/**
+ * The shared run: load the model, start the workers, read the header, then stream every row through
+ * the pool into the sink, applying the bad-row policy. Set-up errors are thrown before the sink
+ * exists, so nothing is written on exit 2.
+ */
+export async function runRows(req: RunRequest): Promise<RunSummary> {
+  const { config, hooks } = req;
+  const input = openInput(req.input);
+  let labeller: Labeller | undefined;
+  let sink: RowSink | undefined;
+  let rejects: RejectsWriter | undefined;
+  const summary: RunSummary = { read: 0, labelled: 0, rejected: 0, empty: 0, blankLines: 0 };
+  let completed = false;
+  try {
+    labeller = await Labeller.create(config);
+    const info = labeller.info;
+    const reader = await openReader(input.stream, {
+      format: config.format,
+      file: input.name,
+      textColumn: config.textColumn,
+      labelColumn: req.labelColumn,
+      maxRecordBytes: config.maxRecordSize,
+      reservedKeys: req.reservedKeys?.(info),
+    });
+    sink = await req.makeSink({ info, reader });
+    if (config.rejects !== undefined) rejects = new RejectsWriter(config.rejects);
+    const heap = new HeapKeeper();
+    const onLabelled = hooks.onProgress
+      ? (() => {
+          let rows = 0;
+          let bytes = 0;
+          return (n: number, b: number) => hooks.onProgress!({ rows: (rows += n), bytes: (bytes += b), totalBytes: input.size });
+        })()
+      : undefined;
+
+    // After a signal the reading stops, but every row already read is labelled and handed on: the
+    // loop runs until labelRows has given back the rows in flight.
+    for await (const item of labeller.labelRows(reader.items, { signal: hooks.signal, onLabelled })) {
+      summary.read += 1;
+      // a row is bad when the reader says so, or when the sink refuses it (eval: unknown gold label)
+      let bad: BadRow | undefined;
+      if ('kind' in item) {
+        bad = item;
+      } else {
+        try {
+          bad = (await sink.accept(item)) ?? undefined;
+        } catch (err) {
+          if (!(err instanceof RowProblem)) throw err;
+          bad = { kind: 'bad', line: item.row.line, code: err.code, reason: err.message, raw: rawRecord(item.row, config.format) };
+        }
+        if (!bad) {
+          if (item.prediction.labelId < 0) summary.empty += 1;
+          else summary.labelled += 1;
+        }
+      }
+      if (bad) {
+        if (config.onError === 'fail') throw new LabelError(bad.code, bad.reason, { file: input.name, line: bad.line });
+        summary.rejected += 1;
+        await rejects?.write(bad);
+      }
+      hooks.onRow?.();
+      heap.tick();
+    }
+    summary.blankLines = reader.stats.blankLines;
+    await rejects?.close();
+    // An interrupted run hands over what it finished (stdout) or removes its temporary file (-o): abandon().
+    if (hooks.signal?.aborted) {
+      summary.stoppedBy = String(hooks.signal.reason ?? 'a signal');
+    } else {
+      await sink.finish();
+      completed = true;
+    }
+    return summary;
+  } catch (err) {
+    // Worker failures are found below, where the lines are known but not the input's name.
+    if (err instanceof LabelError && err.file === undefined && err.code !== 'USAGE') throw new LabelError(err.code, err.message, { file: input.name, line: err.line });
+    throw err;
+  } finally {
+    if (!completed) await sink?.abandon();
+    await rejects?.close();
+    await labeller?.close();
+    // Also stdin: a pipe left open by its writer would otherwise keep the process alive after a signal.
+    input.stream.destroy();
+  }
+}

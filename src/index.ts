@@ -1,0 +1,22 @@
+/**
+ * emotion-label as a library: the same labelling the CLI does, for Node programs.
+ *
+ *   const { createLabeller, labelFile, evaluate } = require('emotion-label');
+ *   const labeller = await createLabeller();              // the embedded model; { model: dir } for another
+ *   await labeller.label(['i love this', 'so scared']);   // [{ label, confidence, scores }, …]
+ *   await labeller.close();
+ */
+export { createLabeller, Labeller, type TextLabel } from './app/labeller';
+export { labelFile, type InputSpec } from './app/labelFile';
+export { evaluate, evaluateWithSummary } from './app/evaluate';
+export type { RunSummary } from './app/run';
+export {
+  DEFAULT_MODEL_DIR,
+  type LabellerOptions,
+  type RunOptions,
+  type LabelFileOptions,
+  type EvaluateOptions,
+} from './app/options';
+export type { Report, LabelMetrics } from './metrics';
+export { LabelError, EXIT, type ErrorCode } from './errors';
+export type { Format } from './types';

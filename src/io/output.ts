@@ -1,0 +1,91 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Writable } from 'node:stream';
+import { LabelError } from '../errors';
+import type { LabelledRow } from '../types';
+import type { RowWriter } from './writers';
+
+/** Where the labelled rows go, and what happens to them when the run ends well or not. */
+export interface Output {
+  stream: Writable;
+  /** The final path; undefined for a stream given by the caller (stdout). */
+  file?: string;
+  /** Writes one row, waiting while the destination is full; OUTPUT_FAILED once the destination has failed. */
+  write(writer: RowWriter, lr: LabelledRow): Promise<void>;
+  /** Everything written is handed over (a file: renamed into place). */
+  commit(writer: RowWriter): Promise<void>;
+  /** The run stopped early: a stream gets what was finished (an in-order prefix of whole rows), a file is removed. */
+  abandon(writer: RowWriter): Promise<void>;
+  /** Removes the temporary file unless commit() renamed it; safe to call always. */
+  discard(): void;
+}
+
+/** A stream owned by the caller (stdout): flushed at the end, never ended, as ending stdout on a terminal never finishes. */
+export function streamOutput(stream: Writable, name = '<stdout>'): Output {
+  let broken = false;
+  stream.on('error', () => (broken = true));
+  const failed = (err: Error): never => {
+    throw new LabelError('OUTPUT_FAILED', `the output could not be written: ${err.message}`, { file: name });
+  };
+  return {
+    stream,
+    async write(writer, lr) {
+      if (broken) throw new LabelError('OUTPUT_FAILED', 'the output could not be written', { file: name });
+      if (!writer.write(lr)) await writer.drain().catch(failed);
+    },
+    async commit(writer) {
+      await writer.flush().catch(failed);
+    },
+    async abandon(writer) {
+      if (!broken) await writer.flush().catch(() => undefined);
+    },
+    discard: () => undefined,
+  };
+}
+
+/**
+ * A file written to a temporary file beside the target, created now (so that a missing folder or a
+ * directory given as the target fails before any work, with exit 2) and renamed into place only
+ * when the run completes, so that an interrupted run never leaves a complete-looking file.
+ */
+export function fileOutput(file: string): Output {
+  if (fs.existsSync(file) && fs.statSync(file).isDirectory()) {
+    throw new LabelError('OUTPUT_UNWRITABLE', 'cannot write output: it is a directory', { file });
+  }
+  const temp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.partial`);
+  let fd: number;
+  try {
+    fd = fs.openSync(temp, 'wx');
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    const why = e.code === 'ENOENT' ? `no such folder '${path.dirname(file)}'` : e.code === 'EACCES' ? 'permission denied' : e.message;
+    throw new LabelError('OUTPUT_UNWRITABLE', `cannot write output: ${why}`, { file });
+  }
+  const stream = fs.createWriteStream(temp, { fd });
+  const inner = streamOutput(stream, file);
+  let renamed = false;
+  return {
+    stream,
+    file,
+    write: inner.write,
+    async commit(writer) {
+      await inner.commit(writer);
+      await new Promise<void>((resolve, reject) => {
+        stream.once('error', reject);
+        stream.end(() => resolve());
+      }).catch((err: Error) => {
+        throw new LabelError('OUTPUT_FAILED', `the output could not be written: ${err.message}`, { file });
+      });
+      fs.renameSync(temp, file);
+      renamed = true;
+    },
+    async abandon() {
+      stream.destroy();
+    },
+    discard() {
+      if (renamed) return;
+      stream.destroy();
+      fs.rmSync(temp, { force: true });
+    },
+  };
+}

@@ -1,0 +1,108 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { createLabeller, evaluate, labelFile, LabelError, type Labeller } from '../src/index';
+import { runCli, SAMPLES, TINY_BERT } from './cli';
+import { Collect } from './helpers';
+
+/** The library API a Node program imports; the CLI is a thin shell over it. */
+interface Golden {
+  labels: string[];
+  samples: { id: string; text: string; label: string; probs: number[] }[];
+}
+const golden: Golden = JSON.parse(fs.readFileSync(path.join(SAMPLES, 'tiny-bert.expected.json'), 'utf8'));
+const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'el-api-'));
+
+describe('createLabeller', () => {
+  let labeller: Labeller;
+  beforeAll(async () => {
+    labeller = await createLabeller({ model: TINY_BERT, workers: 2, batchSize: 4 });
+  });
+  afterAll(() => labeller.close());
+
+  test('label(): results in input order, as the Python pipeline gives them; an empty text gets null', async () => {
+    const samples = golden.samples.slice(0, 20);
+    const out = await labeller.label(samples.map((s) => s.text));
+    expect(out).toHaveLength(samples.length);
+    out.forEach((r, i) => {
+      const g = samples[i];
+      if (g.text.trim() === '') return expect(r).toEqual({ label: null, confidence: null, scores: null });
+      expect(r.label).toBe(g.label);
+      expect(Object.keys(r.scores!)).toEqual(golden.labels);
+      golden.labels.forEach((l, j) => expect(Math.abs(r.scores![l] - g.probs[j])).toBeLessThan(1e-4));
+      expect(r.confidence).toBeCloseTo(Math.max(...g.probs), 4);
+    });
+    expect(labeller.labels).toEqual(golden.labels);
+  });
+
+  test('labelStream(): back-pressured; only a bounded number of texts is read ahead of the consumer', async () => {
+    let read = 0;
+    async function* texts() {
+      for (let i = 0; i < 100_000; i++) {
+        read++;
+        yield `i feel number ${i}`;
+      }
+    }
+    const it = labeller.labelStream(texts())[Symbol.asyncIterator]();
+    const first = await it.next();
+    expect(first.value.label).toEqual(expect.any(String));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(read).toBeLessThan(20_000);
+    await it.return?.(undefined);
+  });
+
+  test('a worker ended with terminate() mid-run is replaced; every text comes back once, in order', async () => {
+    const texts = Array.from({ length: 3000 }, (_, i) => `i feel row ${i} ${'so '.repeat(i % 40)}happy`);
+    const expected = await labeller.label(texts);
+    const running = labeller.label(texts);
+    await new Promise((r) => setTimeout(r, 30));
+    await labeller.threads[0].terminate();
+    const got = await running;
+    expect(got).toEqual(expected);
+    expect(labeller.threads).toHaveLength(2);
+  });
+});
+
+describe('labelFile and evaluate', () => {
+  test('labelFile() to a path gives the CLI\'s bytes', async () => {
+    const out = path.join(tmp(), 'out.csv');
+    const summary = await labelFile(path.join(SAMPLES, 'sample.csv'), out, { model: TINY_BERT, scores: true });
+    expect(summary).toMatchObject({ read: 62, labelled: 61, empty: 1, rejected: 0 });
+    const cli = await runCli([path.join(SAMPLES, 'sample.csv'), '--model', TINY_BERT, '--scores']);
+    expect(fs.readFileSync(out, 'utf8')).toBe(cli.stdout);
+  });
+
+  test('labelFile() to a stream, from a stream: JSONL lines with the keys added', async () => {
+    const out = new Collect();
+    await labelFile(fs.createReadStream(path.join(SAMPLES, 'sample.jsonl')), out, { model: TINY_BERT, format: 'jsonl' });
+    const lines = out.text().trimEnd().split('\n');
+    expect(lines).toHaveLength(62);
+    expect(JSON.parse(lines[0])).toMatchObject({ label: golden.samples[0].label });
+  });
+
+  test('evaluate() returns the same object as eval --json', async () => {
+    const file = path.join(SAMPLES, 'labelled.csv');
+    const report = await evaluate(file, { model: TINY_BERT });
+    const cli = await runCli(['eval', file, '--model', TINY_BERT, '--json']);
+    expect(report).toEqual(JSON.parse(cli.stdout));
+  });
+
+  test('errors are LabelErrors with a code, an exit code, the file and the line', async () => {
+    const bad = path.join(tmp(), 'bad.csv');
+    fs.writeFileSync(bad, 'text,id\nfine,1\nnot fine\n');
+    const err = await labelFile(bad, new Collect(), { model: TINY_BERT }).catch((e) => e);
+    expect(err).toBeInstanceOf(LabelError);
+    expect(err).toMatchObject({ code: 'CSV_FIELD_COUNT', exitCode: 1, file: bad, line: 3 });
+    await expect(labelFile(bad, new Collect(), { model: TINY_BERT, workers: 0 })).rejects.toMatchObject({ code: 'USAGE', exitCode: 2 });
+  });
+
+  test('labelFile() with onError skip writes the rejects file', async () => {
+    const d = tmp();
+    const bad = path.join(d, 'bad.csv');
+    fs.writeFileSync(bad, 'text,id\nfine,1\nnot fine\n');
+    const summary = await labelFile(bad, new Collect(), { model: TINY_BERT, onError: 'skip', rejects: path.join(d, 'rej.csv') });
+    expect(summary).toMatchObject({ read: 2, labelled: 1, rejected: 1 });
+    expect((parse(fs.readFileSync(path.join(d, 'rej.csv'))) as string[][])[1].slice(0, 2)).toEqual(['3', 'CSV_FIELD_COUNT']);
+  });
+});
