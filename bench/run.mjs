@@ -13,8 +13,9 @@
 //   --cli-args "..."        extra CLI options for the CLI rows (e.g. "--workers 1 --threads 2")
 //   --cli FILE              the CLI entry to run (default: bin/emotion-label.js of this checkout)
 //   --model DIR             model for the CLI/transformers.js rows (default: the embedded model/)
-//   --checkpoint DIR        PyTorch checkpoint of that model for the Python rows
-//                           (default: newest */best dir under /work/scratch, or $BENCH_CHECKPOINT)
+//   --checkpoint DIR        PyTorch checkpoint of that model's MiniLM branch for the Python rows
+//                           (default: $BENCH_CHECKPOINT); made by training/train.py, see training/README.md
+//                           "Reproduce". Without one, those two rows are skipped with a message.
 //   --tjs-rows N / --py-rows-b1 N / --py-rows-b32 N / --roberta-rows N / --roberta-py-rows-b1 N / --roberta-py-rows-b32 N
 //   --json FILE             also write every measurement as JSON
 // Environment: PYTHON (interpreter for the Python rows; default /work/venv/bin/python if present, else python3).
@@ -52,19 +53,7 @@ const jsonOut = opt('json');
 const scaleRows = opt('scale-rows') ? num('scale-rows') : undefined;
 const PY = process.env.PYTHON || (fs.existsSync('/work/venv/bin/python') ? '/work/venv/bin/python' : 'python3');
 
-function newestCheckpoint() {
-  if (process.env.BENCH_CHECKPOINT) return process.env.BENCH_CHECKPOINT;
-  const root = '/work/scratch';
-  if (!fs.existsSync(root)) return undefined;
-  const found = [];
-  for (const d of fs.readdirSync(root)) {
-    const best = path.join(root, d, 'best');
-    if (fs.existsSync(path.join(best, 'model.safetensors'))) found.push([fs.statSync(path.join(best, 'model.safetensors')).mtimeMs, best]);
-  }
-  found.sort((a, b) => b[0] - a[0]);
-  return found[0]?.[1];
-}
-const checkpoint = opt('checkpoint') ?? newestCheckpoint();
+const checkpoint = opt('checkpoint') ?? process.env.BENCH_CHECKPOINT;
 
 // ---- inputs: train + validation texts, cycled (never the test split) --------------------------------
 const dataDir = path.resolve(repo, '../shared/data/emotion');
