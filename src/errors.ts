@@ -67,6 +67,9 @@ const EXIT_BY_CODE: Record<ErrorCode, number> = {
   OUTPUT_FAILED: EXIT.RUNTIME,
 };
 
+/** Every error code, for tests and documentation. */
+export const ERROR_CODES = Object.keys(EXIT_BY_CODE) as ErrorCode[];
+
 export class LabelError extends Error {
   readonly code: ErrorCode;
   readonly file?: string;

@@ -26,3 +26,28 @@ export class Collect extends Writable {
     return Buffer.concat(this.chunks).toString('utf8');
   }
 }
+
+/**
+ * Asserts that `fn` fails with a LabelError of this code (and its documented exit code), at this
+ * file and line where given; as csv-parse's assert_error. Returns the error for further checks.
+ */
+export async function expectLabelError(
+  fn: () => Promise<unknown> | unknown,
+  code: import('../src/errors').ErrorCode,
+  where: { file?: string; line?: number; exitCode?: number; message?: string | RegExp } = {},
+) {
+  const { LabelError } = await import('../src/errors');
+  let err: unknown;
+  try {
+    await fn();
+  } catch (e) {
+    err = e;
+  }
+  if (!(err instanceof LabelError)) throw new Error(`expected a LabelError ${code}, got ${err === undefined ? 'no error' : String((err as Error).stack ?? err)}`);
+  expect(err.code).toBe(code);
+  if ('file' in where) expect(err.file).toBe(where.file);
+  if ('line' in where) expect(err.line).toBe(where.line);
+  if (where.exitCode !== undefined) expect(err.exitCode).toBe(where.exitCode);
+  if (where.message !== undefined) expect(err.message).toMatch(where.message);
+  return err;
+}

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadTokenizer } from '../src/tokenizer';
-import { normalizeTweet, tweetTokenize } from '../src/tokenizer/bertweet';
+import { normalizeTweet, tweetTokenize } from '../src/tokenizer/bertweet/index';
 
 const MODEL = path.join(__dirname, '..', 'fixtures', 'models', 'tiny-bertweet');
 

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { BertweetTokenizer } from './bertweet';
+import { BertweetTokenizer } from './bertweet/index';
 import { HfTokenizer } from './hf';
 
 export interface TextTokenizer {
