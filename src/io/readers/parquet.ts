@@ -1,0 +1,257 @@
+import { existsSync, promises as fsp } from 'node:fs';
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { tableFromIPC, Type, type RecordBatch, type Schema, type Vector } from 'apache-arrow';
+import { LabelError } from '../../errors';
+import type { InputRow, ReadItem } from '../../types';
+import { COLUMN_TYPE, messageOf, PARQUET_INVALID, ParquetError } from './parquet-errors';
+import { fieldText, jsonText, jsonValue } from './parquet-json';
+import type { FromParquetWorker, ParquetWorkerData, ToParquetWorker } from './parquet-worker';
+
+/** The compiled worker script; under ts-jest (running .ts sources) the build in dist/ is used. */
+function workerScript(): string {
+  const here = path.join(__dirname, 'parquet-worker.js');
+  if (existsSync(here)) return here;
+  return path.resolve(__dirname, '../../../dist/io/readers/parquet-worker.js');
+}
+
+/** The decoding worker, one request at a time; a crash of the worker rejects the pending request. */
+class Decoder {
+  private readonly worker: Worker;
+  private pending?: { resolve(m: FromParquetWorker): void; reject(e: Error): void };
+  private dead?: Error;
+
+  constructor(file: string) {
+    this.worker = new Worker(workerScript(), { workerData: { path: file } satisfies ParquetWorkerData });
+    this.worker.on('message', (m: FromParquetWorker) => {
+      const p = this.pending;
+      this.pending = undefined;
+      this.worker.unref();
+      p?.resolve(m);
+    });
+    const fail = (err: Error) => {
+      this.dead ??= new Error(`the decoder crashed (${err.message})`);
+      const p = this.pending;
+      this.pending = undefined;
+      p?.reject(this.dead);
+    };
+    this.worker.on('error', fail);
+    this.worker.on('exit', (code) => fail(new Error(`exit code ${code}`)));
+    // Referenced only while a reply is awaited: an open reader that is never read does not hold the process.
+  }
+
+  /** The next message (the first one is 'opened' or 'error'), after sending `msg` if given. */
+  next(msg?: ToParquetWorker): Promise<FromParquetWorker> {
+    if (this.dead) return Promise.reject(this.dead);
+    return new Promise((resolve, reject) => {
+      this.pending = { resolve, reject };
+      this.worker.ref();
+      if (msg) this.worker.postMessage(msg);
+    });
+  }
+
+  close(): void {
+    void this.worker.terminate();
+  }
+}
+
+
+/**
+ * Streaming Parquet reader: one row group at a time (decoded by arrow-rs compiled to WebAssembly,
+ * handed to JS as an Arrow RecordBatch), so memory is bounded by the largest row group plus what
+ * the pipeline holds. Needs a path (Parquet's footer is at the end): stdin is refused by the CLI.
+ *
+ * Rows: `line` is the 1-based row number in the file. A null text is a bad row TEXT_NOT_STRING
+ * (as a JSON null is in JSONL); an empty string is a row (labelled with nulls, as in CSV).
+ */
+export interface ParquetReaderOptions {
+  /** Path of the Parquet file; also the FILE in error messages. */
+  file: string;
+  textColumn: string;
+  /** eval only: the column holding the gold label (any type; its string form is the label). */
+  labelColumn?: string;
+}
+
+export interface ParquetReadStats {
+  rowGroups: number;
+  /** Row groups decoded so far. */
+  rowGroupsRead: number;
+  /** Rows in the file (from the footer). */
+  rows: number;
+  /** Compressed bytes of the row groups decoded so far, and of all of them (for progress). */
+  bytes: number;
+  totalBytes: number;
+  /** Kept for the CLI's ReadStats shape: Parquet has no blank lines. */
+  blankLines: number;
+}
+
+/** Where a row's typed values live: the row group's Arrow batch and the row's index in it. */
+export interface ParquetSource {
+  batch: RecordBatch;
+  index: number;
+}
+
+/**
+ * A row read from Parquet. Besides InputRow's fields it carries `parquet` (the typed values, which
+ * the Parquet writer copies unchanged), and, computed only when asked for (getters), the forms for
+ * the other writers: `fields` (CSV/TSV cells in column order), `raw` (the row as one JSON object
+ * text, so the JSONL writer splices the added keys into it) and `object` (that JSON parsed). See
+ * parquet-json.ts for the string/JSON form of each type.
+ */
+export interface ParquetInputRow extends InputRow {
+  parquet: ParquetSource;
+}
+
+export interface ParquetTable {
+  /** Top-level column names, in file order. */
+  columns: string[];
+  /** The Arrow schema the rows' batches have (the writer's input schema). */
+  schema: Schema;
+  items: AsyncGenerator<ReadItem>;
+  stats: ParquetReadStats;
+}
+
+class Row implements ParquetInputRow {
+  readonly kind = 'row' as const;
+  gold?: string;
+  constructor(
+    readonly line: number,
+    readonly text: string,
+    readonly parquet: ParquetSource,
+  ) {}
+
+  get fields(): string[] {
+    return rowFields(this.parquet);
+  }
+
+  get raw(): string {
+    return rowJson(this.parquet);
+  }
+
+  get object(): Record<string, unknown> {
+    return jsonValue(rowJson(this.parquet)) as Record<string, unknown>;
+  }
+}
+
+function children(batch: RecordBatch): Vector[] {
+  return batch.schema.fields.map((_, k) => batch.getChildAt(k)!);
+}
+
+export function rowJson({ batch, index }: ParquetSource): string {
+  const cols = children(batch);
+  return `{${batch.schema.fields.map((f, k) => `${JSON.stringify(f.name)}:${jsonText(cols[k], index)}`).join(',')}}`;
+}
+
+export function rowFields({ batch, index }: ParquetSource): string[] {
+  return children(batch).map((v) => fieldText(v, index));
+}
+
+function isStringType(typeId: Type, valueTypeId?: Type): boolean {
+  const s = (t?: Type) => t === Type.Utf8 || t === Type.LargeUtf8 || t === Type.Utf8View;
+  return s(typeId) || (typeId === Type.Dictionary && s(valueTypeId));
+}
+
+export async function openParquet(path: string, opts: ParquetReaderOptions): Promise<ParquetTable> {
+  const where = { file: opts.file };
+  try {
+    const st = await fsp.stat(path);
+    if (!st.isFile()) throw new LabelError('INPUT_NOT_FOUND', `not a file: ${path}`, where);
+  } catch (err) {
+    if (err instanceof LabelError) throw err;
+    throw new LabelError('INPUT_NOT_FOUND', `cannot open input: ${messageOf(err)}`, where);
+  }
+  const decoder = new Decoder(path);
+  let opened: FromParquetWorker;
+  try {
+    opened = await decoder.next();
+  } catch (err) {
+    opened = { type: 'error', stage: 'open', message: `${messageOf(err)} (the decoder crashed)` };
+  }
+  if (opened.type !== 'opened') {
+    decoder.close();
+    const message = opened.type === 'error' ? opened.message : 'unexpected reply';
+    throw new ParquetError(PARQUET_INVALID, `not a valid Parquet file (corrupt or truncated?): ${message}`, where);
+  }
+  const { groupRows, groupBytes } = opened;
+  const groups = groupRows.length;
+  const stats: ParquetReadStats = {
+    rowGroups: groups,
+    rowGroupsRead: 0,
+    rows: groupRows.reduce((a, b) => a + b, 0),
+    bytes: 0,
+    totalBytes: groupBytes.reduce((a, b) => a + b, 0),
+    blankLines: 0,
+  };
+  const schema: Schema = tableFromIPC(opened.schema).schema;
+  const columns = schema.fields.map((f) => f.name);
+  const found = columns.length ? columns.map((c) => `'${c}'`).join(', ') : '(none)';
+  const textIdx = columns.indexOf(opts.textColumn);
+  if (textIdx < 0) {
+    decoder.close();
+    throw new LabelError('MISSING_COLUMN', `no text column '${opts.textColumn}'; columns found: ${found}`, { ...where, line: 1 });
+  }
+  const textType = schema.fields[textIdx].type as { typeId: Type; dictionary?: { typeId: Type } };
+  if (!isStringType(textType.typeId, textType.dictionary?.typeId)) {
+    decoder.close();
+    throw new ParquetError(COLUMN_TYPE, `text column '${opts.textColumn}' has type ${String(schema.fields[textIdx].type)}, not a string`, where);
+  }
+  let labelIdx = -1;
+  if (opts.labelColumn !== undefined) {
+    labelIdx = columns.indexOf(opts.labelColumn);
+    if (labelIdx < 0) {
+      decoder.close();
+      throw new LabelError('MISSING_COLUMN', `no label column '${opts.labelColumn}'; columns found: ${found}`, { ...where, line: 1 });
+    }
+  }
+
+  async function* items(): AsyncGenerator<ReadItem> {
+    let first = 1;
+    try {
+      for (let g = 0; g < groups; g++) {
+        let batches: RecordBatch[];
+        try {
+          const reply = await decoder.next({ type: 'read', group: g });
+          if (reply.type !== 'group') throw new Error(reply.type === 'error' ? reply.message : 'unexpected reply');
+          batches = tableFromIPC(reply.ipc).batches;
+        } catch (err) {
+          throw new ParquetError(
+            PARQUET_INVALID,
+            `row group ${g} (rows ${first}-${first + groupRows[g] - 1}) cannot be decoded (corrupt file?): ${messageOf(err)}`,
+            { ...where, line: first },
+          );
+        }
+        stats.rowGroupsRead = g + 1;
+        stats.bytes += groupBytes[g];
+        let line = first;
+        for (const batch of batches) {
+          const text = batch.getChildAt(textIdx)!;
+          const gold = labelIdx >= 0 ? batch.getChildAt(labelIdx)! : undefined;
+          for (let i = 0; i < batch.numRows; i++, line++) {
+            const t = text.get(i) as string | null;
+            const source = { batch, index: i };
+            if (typeof t !== 'string') {
+              yield { kind: 'bad', line, code: 'TEXT_NOT_STRING', reason: `'${opts.textColumn}' is null, not a string`, raw: rowJson(source) };
+              continue;
+            }
+            const row = new Row(line, t, source);
+            if (gold) {
+              if (!gold.isValid(i)) {
+                yield { kind: 'bad', line, code: 'LABEL_MISSING', reason: `no label in column '${opts.labelColumn}'`, raw: rowJson(source) };
+                continue;
+              }
+              row.gold = fieldText(gold, i);
+            }
+            yield row;
+          }
+        }
+        if (line !== first + groupRows[g]) {
+          throw new ParquetError(PARQUET_INVALID, `row group ${g} has ${line - first} rows, its metadata says ${groupRows[g]}`, { ...where, line: first });
+        }
+        first = line;
+      }
+    } finally {
+      decoder.close();
+    }
+  }
+  return { columns, schema, items: items(), stats };
+}

@@ -1,0 +1,308 @@
+import { createWriteStream, promises as fsp } from 'node:fs';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import {
+  Field,
+  Float32,
+  makeBuilder,
+  makeData,
+  RecordBatch,
+  Schema,
+  Struct,
+  Table as ArrowTable,
+  tableToIPC,
+  Utf8,
+  type Data,
+  type DataType,
+} from 'apache-arrow';
+import { Compression, Table as WasmTable, transformParquetStream, WriterPropertiesBuilder } from 'parquet-wasm';
+import { LabelError } from '../../errors';
+import type { LabelledRow } from '../../types';
+import { messageOf } from '../readers/parquet-errors';
+import type { ParquetSource } from '../readers/parquet';
+
+/**
+ * Streaming Parquet writer.
+ *
+ * Columns: the input's columns with their original Arrow/Parquet types and values (a Parquet input's
+ * values are copied from its decoded row groups, never converted), then `label` (UTF-8 string),
+ * `confidence` (float32: the model's probability as computed, not rounded) and, with scores, one
+ * float32 column per label (`score_<label>`); all three null where nothing was predicted (empty text).
+ * From CSV/TSV/JSONL input the input columns are nullable UTF-8 strings (explicit schema: CSV fields
+ * as read; JSONL values that are strings as they are, others as their JSON text, missing/null as null).
+ *
+ * Row groups: `rowGroupSize` rows (default 65,536): rows are buffered (as references into the input's
+ * row groups, plus the predictions) until a row group is full, then encoded and handed on, so memory
+ * is bounded by about one output row group plus one input row group. Compression: zstd (default;
+ * smaller files than snappy at a similar write speed here, and read by pyarrow, Spark, DuckDB,
+ * Polars) or snappy.
+ *
+ * Output goes to a path only (a Parquet footer is written last; stdout is refused, see
+ * parquetOutputPath): to `.<name>.<pid>.partial` beside it, renamed to the path by end(), removed by
+ * abort() or a failure, so nothing is left at the final path unless the whole file was written.
+ */
+export interface ParquetOutputNames {
+  label: string;
+  confidence: string;
+  /** One column per label (--scores), in label-id order; empty when off. */
+  scores: string[];
+}
+
+export interface ParquetWriterOptions {
+  /** The final output path. */
+  path: string;
+  /** Shown in error messages (defaults to path). */
+  file?: string;
+  /** Parquet input: the reader's Arrow schema; rows must carry `parquet` (ParquetInputRow). */
+  inputSchema?: Schema;
+  /** CSV/TSV input: the header. JSONL input: leave inputSchema and inputColumns undefined (the first object's keys are used). */
+  inputColumns?: string[];
+  id2label: readonly string[];
+  names: ParquetOutputNames;
+  rowGroupSize?: number;
+  compression?: 'zstd' | 'snappy';
+}
+
+export interface ParquetRowWriter {
+  /** Buffers one row; false once a row group was handed on and the encoder is behind: await drain(). */
+  write(lr: LabelledRow): boolean;
+  drain(signal?: AbortSignal): Promise<void>;
+  /** Writes the last row group and the footer, then renames the file into place. */
+  end(): Promise<void>;
+  /** Stops and removes the partial file (on an error or a signal). */
+  abort(): Promise<void>;
+}
+
+export const DEFAULT_ROW_GROUP_SIZE = 65_536;
+
+/** The output path, or a USAGE error for stdout: Parquet cannot be streamed (its footer comes last). */
+export function parquetOutputPath(output: string | undefined): string {
+  if (output === undefined || output === '-' || output === '') {
+    throw new LabelError('USAGE', 'Parquet output needs a file (-o FILE.parquet): its footer is written last, so it cannot go to stdout');
+  }
+  return output;
+}
+
+export function createParquetWriter(opts: ParquetWriterOptions): ParquetRowWriter {
+  return new Writer(opts);
+}
+
+type Run = { batch: RecordBatch; start: number; end: number };
+
+function built<T extends DataType>(type: T, values: Iterable<unknown>): Data<T> {
+  const b = makeBuilder({ type, nullValues: [null, undefined] });
+  for (const v of values) b.append(v as never);
+  return b.finish().flush() as Data<T>;
+}
+
+class Writer implements ParquetRowWriter {
+  private readonly file: string;
+  private readonly tmp: string;
+  private readonly size: number;
+  private readonly added: string[];
+  private inputColumns?: string[];
+  // the row group being filled
+  private runs: Run[] = [];
+  private cells: (string | null)[][] = [];
+  private labels: (string | null)[] = [];
+  private conf: (number | null)[] = [];
+  private scores: (number | null)[][];
+  private rows = 0;
+  private batchesOut = 0;
+  // the encoder
+  private controller!: ReadableStreamDefaultController<unknown>;
+  private readonly done: Promise<void>;
+  private failure?: Error;
+  private wake?: () => void;
+  private ended = false;
+
+  constructor(private readonly opts: ParquetWriterOptions) {
+    this.file = opts.file ?? opts.path;
+    this.size = opts.rowGroupSize ?? DEFAULT_ROW_GROUP_SIZE;
+    if (!(this.size >= 1)) throw new LabelError('USAGE', `row group size must be at least 1, not ${this.size}`);
+    this.added = [opts.names.label, opts.names.confidence, ...opts.names.scores];
+    this.scores = opts.names.scores.map(() => []);
+    this.inputColumns = opts.inputSchema ? opts.inputSchema.fields.map((f) => f.name) : opts.inputColumns;
+    if (this.inputColumns) this.checkNames(this.inputColumns);
+    this.tmp = path.join(path.dirname(opts.path), `.${path.basename(opts.path)}.${process.pid}.partial`);
+
+    const source = new ReadableStream<unknown>(
+      {
+        start: (c) => {
+          this.controller = c;
+        },
+        pull: () => {
+          this.wake?.();
+        },
+      },
+      { highWaterMark: 1 },
+    );
+    const props = new WriterPropertiesBuilder()
+      .setCompression(opts.compression === 'snappy' ? Compression.SNAPPY : Compression.ZSTD)
+      .setMaxRowGroupSize(this.size)
+      .setCreatedBy('emotion-label (parquet-wasm)')
+      .build();
+    const out = createWriteStream(this.tmp);
+    this.done = transformParquetStream(source, props)
+      .then((bytes) => bytes.pipeTo(Writable.toWeb(out) as WritableStream<Uint8Array>))
+      .catch((err: unknown) => {
+        this.failure ??= new LabelError('OUTPUT_FAILED', `cannot write Parquet: ${messageOf(err)}`, { file: this.file });
+        out.destroy();
+        this.wake?.();
+        throw this.failure;
+      });
+    this.done.catch(() => undefined);
+  }
+
+  private checkNames(columns: string[]): void {
+    const seen = new Set(columns);
+    for (const name of this.added) {
+      if (seen.has(name)) {
+        throw new LabelError(
+          'COLUMN_CONFLICT',
+          `the input already has a column '${name}'; name the added columns with --label-name / --confidence-name`,
+          { file: this.file },
+        );
+      }
+      seen.add(name);
+    }
+  }
+
+  write(lr: LabelledRow): boolean {
+    if (this.failure) throw this.failure;
+    const row = lr.row as typeof lr.row & { parquet?: ParquetSource };
+    if (this.opts.inputSchema) {
+      const src = row.parquet;
+      if (!src) throw new Error('Parquet writer: a Parquet input row must carry its source batch (row.parquet)');
+      const last = this.runs[this.runs.length - 1];
+      if (last && last.batch === src.batch && last.end === src.index) last.end++;
+      else this.runs.push({ batch: src.batch, start: src.index, end: src.index + 1 });
+    } else {
+      if (!this.inputColumns) {
+        this.inputColumns = Object.keys(row.object ?? {});
+        this.checkNames(this.inputColumns);
+      }
+      if (this.cells.length === 0) this.cells = this.inputColumns.map(() => []);
+      const cols = this.inputColumns;
+      for (let k = 0; k < cols.length; k++) {
+        let v: unknown;
+        if (row.fields) v = row.fields[k];
+        else {
+          v = row.object?.[cols[k]];
+          if (v !== undefined && v !== null && typeof v !== 'string') v = JSON.stringify(v);
+        }
+        this.cells[k].push((v as string | undefined) ?? null);
+      }
+    }
+    const p = lr.prediction;
+    const empty = p.labelId < 0;
+    this.labels.push(empty ? null : this.opts.id2label[p.labelId]);
+    this.conf.push(empty ? null : p.confidence);
+    for (let s = 0; s < this.scores.length; s++) this.scores[s].push(empty || !p.scores ? null : p.scores[s]);
+    this.rows++;
+    if (this.rows >= this.size) {
+      this.flush();
+      return (this.controller.desiredSize ?? 1) > 0;
+    }
+    return true;
+  }
+
+  async drain(signal?: AbortSignal): Promise<void> {
+    while (!this.failure && (this.controller.desiredSize ?? 1) <= 0) {
+      if (signal?.aborted) throw signal.reason;
+      await new Promise<void>((resolve) => {
+        this.wake = resolve;
+        signal?.addEventListener('abort', () => resolve(), { once: true });
+      });
+      this.wake = undefined;
+    }
+    if (this.failure) throw this.failure;
+  }
+
+  private addedFields(): Field[] {
+    return [
+      new Field(this.opts.names.label, new Utf8(), true),
+      new Field(this.opts.names.confidence, new Float32(), true),
+      ...this.opts.names.scores.map((n) => new Field(n, new Float32(), true)),
+    ];
+  }
+
+  private addedData(from: number, to: number): Data[] {
+    return [
+      built(new Utf8(), this.labels.slice(from, to)),
+      built(new Float32(), this.conf.slice(from, to)),
+      ...this.scores.map((s) => built(new Float32(), s.slice(from, to))),
+    ];
+  }
+
+  private emit(schema: Schema, children: Data[], length: number): void {
+    const data = makeData({ type: new Struct(schema.fields), length, nullCount: 0, children });
+    const ipc = tableToIPC(new ArrowTable([new RecordBatch(schema, data)]), 'stream');
+    // The wasm Table is freed at once: left to the garbage collector (which does not see WebAssembly
+    // memory), every row group's Arrow data stayed in wasm memory and it grew with the file.
+    const table = WasmTable.fromIPCStream(ipc);
+    const batches = table.recordBatches();
+    table.free();
+    for (const rb of batches) this.controller.enqueue(rb);
+    this.batchesOut++;
+  }
+
+  /** Hands the buffered rows to the encoder (as one or more batches: one per input batch they come from). */
+  private flush(): void {
+    if (this.rows === 0) return;
+    if (this.opts.inputSchema) {
+      let at = 0;
+      for (const run of this.runs) {
+        const n = run.end - run.start;
+        const sliced = run.batch.slice(run.start, run.end);
+        const schema = new Schema([...run.batch.schema.fields, ...this.addedFields()]);
+        this.emit(schema, [...sliced.data.children, ...this.addedData(at, at + n)], n);
+        at += n;
+      }
+    } else {
+      const cols = this.inputColumns ?? [];
+      const schema = new Schema([...cols.map((c) => new Field(c, new Utf8(), true)), ...this.addedFields()]);
+      this.emit(schema, [...this.cells.map((c) => built(new Utf8(), c)), ...this.addedData(0, this.rows)], this.rows);
+    }
+    this.runs = [];
+    this.cells = this.cells.map(() => []);
+    this.labels = [];
+    this.conf = [];
+    this.scores = this.scores.map(() => []);
+    this.rows = 0;
+  }
+
+  async end(): Promise<void> {
+    if (this.ended) return;
+    this.ended = true;
+    try {
+      if (this.failure) throw this.failure;
+      this.flush();
+      if (this.batchesOut === 0) {
+        // zero rows: one empty batch, so that the file still has the schema
+        const input = this.opts.inputSchema?.fields ?? (this.inputColumns ?? []).map((c) => new Field(c, new Utf8(), true));
+        const schema = new Schema([...input, ...this.addedFields()]);
+        this.emit(schema, schema.fields.map((f) => makeData({ type: f.type, length: 0, nullCount: 0 } as never) as Data), 0);
+      }
+      this.controller.close();
+      await this.done;
+      await fsp.rename(this.tmp, this.opts.path);
+    } catch (err) {
+      await fsp.rm(this.tmp, { force: true });
+      if (err instanceof LabelError) throw err;
+      throw new LabelError('OUTPUT_FAILED', `cannot write Parquet: ${messageOf(err)}`, { file: this.file });
+    }
+  }
+
+  async abort(): Promise<void> {
+    this.ended = true;
+    this.failure ??= new LabelError('OUTPUT_FAILED', 'aborted', { file: this.file });
+    try {
+      this.controller.error(this.failure);
+    } catch {
+      // already closed
+    }
+    await this.done.catch(() => undefined);
+    await fsp.rm(this.tmp, { force: true });
+  }
+}
