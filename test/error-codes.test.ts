@@ -66,6 +66,9 @@ const unknownGold = file('gold.csv', 'text,label\nhi,joy\nyo,bliss\n');
 add('LABEL_UNKNOWN', () => evaluate(unknownGold, { model }), { file: unknownGold, line: 3, exitCode: 1 });
 const noGold = file('nogold.csv', 'text,label\nhi,\n');
 add('NOTHING_TO_SCORE', () => evaluate(noGold, { model }), { file: noGold, exitCode: 1 });
+const PQ = path.join(__dirname, '..', 'fixtures', 'parquet');
+add('PARQUET_INVALID', () => labelFile(path.join(PQ, 'truncated.parquet'), path.join(dir, 'o.parquet'), { model }), { file: path.join(PQ, 'truncated.parquet'), exitCode: 2 });
+add('COLUMN_TYPE', () => labelFile(path.join(PQ, 'types.parquet'), path.join(dir, 'o.parquet'), { model, textColumn: 'id' }), { file: path.join(PQ, 'types.parquet'), exitCode: 2 });
 add(
   'OUTPUT_FAILED',
   () =>

@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { LabelError } from '../src/errors';
 import { openParquet, type ParquetInputRow } from '../src/io/readers/parquet';
-import { COLUMN_TYPE, PARQUET_INVALID } from '../src/io/readers/parquet-errors';
 import { createParquetWriter, parquetOutputPath } from '../src/io/writers/parquet';
 import type { InputRow, Prediction, ReadItem } from '../src/types';
 
@@ -178,7 +177,7 @@ describe('Parquet reader', () => {
   test('a text column that is not a string: COLUMN_TYPE, exit 2', async () => {
     const err = await openParquet(path.join(FIX, 'plain.parquet'), { file: 'plain.parquet', textColumn: 'id' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(LabelError);
-    expect(err).toMatchObject({ code: COLUMN_TYPE, exitCode: 2 });
+    expect(err).toMatchObject({ code: 'COLUMN_TYPE', exitCode: 2 });
   });
 
   test.each(['corrupt.parquet', 'truncated.parquet', 'not-there.parquet'])('%s: a LabelError naming the file, exit 2', async (name) => {
@@ -193,7 +192,7 @@ describe('Parquet reader', () => {
     const err = (await (async () => {
       for await (const _ of t.items) void _;
     })().catch((e: unknown) => e)) as LabelError;
-    expect(err).toMatchObject({ code: PARQUET_INVALID, exitCode: 2, line: 1 });
+    expect(err).toMatchObject({ code: 'PARQUET_INVALID', exitCode: 2, line: 1 });
     expect(err.format()).toMatch(/^corrupt-page\.parquet:1: PARQUET_INVALID: row group 0 \(rows 1-16\)/);
   });
 });

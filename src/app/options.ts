@@ -1,7 +1,7 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { LabelError } from '../errors';
-import { resolveFormat } from '../io/formats';
+import { formatOfExtension, resolveFormat } from '../io/formats';
 import type { Format } from '../types';
 
 /** The embedded default model, shipped in the package's model/ folder. */
@@ -40,7 +40,7 @@ export interface RunOptions extends LabellerOptions {
 }
 
 export interface LabelFileOptions extends RunOptions {
-  /** Output format; default: the input's. */
+  /** Output format; default: the one the output file's extension names, else the input's. */
   outputFormat?: string;
   /** Add one column per label with its probability (score_<label>). */
   scores?: boolean;
@@ -120,8 +120,10 @@ export function normalizeLabelFileOptions(opts: LabelFileOptions, input: string 
   const labelName = opts.labelName ?? 'label';
   const confidenceName = opts.confidenceName ?? 'confidence';
   if (labelName === '' || confidenceName === '') throw new LabelError('USAGE', '--label-name and --confidence-name must not be empty');
-  let outputFormat = run.format;
+  let outputFormat = (output !== undefined && output !== '-' ? formatOfExtension(output) : undefined) ?? run.format;
   if (opts.outputFormat !== undefined) outputFormat = resolveFormat(opts.outputFormat, undefined);
+  // A plain TSV input keeps its plain TSV output unless told otherwise; the .tsv extension names both.
+  if (opts.outputFormat === undefined && outputFormat === 'tsv' && run.format === 'tsv-quoted') outputFormat = 'tsv-quoted';
   return { ...run, outputFormat, scores: opts.scores ?? false, labelName, confidenceName };
 }
 

@@ -6,7 +6,7 @@ import { RowProblem } from '../io/readers/common';
 import { RejectsWriter } from '../io/rejects';
 import { rawRecord } from '../io/writers';
 import type { ModelInfo } from '../infer/modelDir';
-import type { BadRow, LabelledRow } from '../types';
+import type { BadRow, Format, LabelledRow } from '../types';
 import { HeapKeeper } from '../util/heap';
 import { Labeller } from './labeller';
 import type { RunConfig, RunOptions } from './options';
@@ -59,8 +59,9 @@ export function inputName(input: RunInput): string {
   return typeof input === 'string' ? input : input.name;
 }
 
-function openInput(input: RunInput): { stream: Readable; name: string; size?: number } {
-  if (typeof input !== 'string') return input;
+/** The input as its reader takes it: a stream, or (Parquet, which needs random access) the path. */
+function openInput(input: RunInput, format: Format): { source: Readable | string; stream?: Readable; name: string; size?: number } {
+  if (typeof input !== 'string') return { source: input.stream, stream: input.stream, name: input.name };
   let size: number;
   try {
     const st = fs.statSync(input);
@@ -72,7 +73,9 @@ function openInput(input: RunInput): { stream: Readable; name: string; size?: nu
     const why = e.code === 'ENOENT' ? 'no such file' : e.code === 'EACCES' ? 'permission denied' : e.message;
     throw new LabelError('INPUT_NOT_FOUND', `cannot read input: ${why}`, { file: input });
   }
-  return { stream: fs.createReadStream(input, { highWaterMark: 256 * 1024 }), name: input, size };
+  if (format === 'parquet') return { source: input, name: input, size };
+  const stream = fs.createReadStream(input, { highWaterMark: 256 * 1024 });
+  return { source: stream, stream, name: input, size };
 }
 
 /**
@@ -82,7 +85,7 @@ function openInput(input: RunInput): { stream: Readable; name: string; size?: nu
  */
 export async function runRows(req: RunRequest): Promise<RunSummary> {
   const { config, hooks } = req;
-  const input = openInput(req.input);
+  const input = openInput(req.input, config.format);
   let labeller: Labeller | undefined;
   let sink: RowSink | undefined;
   let rejects: RejectsWriter | undefined;
@@ -91,7 +94,7 @@ export async function runRows(req: RunRequest): Promise<RunSummary> {
   try {
     labeller = await Labeller.create(config);
     const info = labeller.info;
-    const reader = await openReader(input.stream, {
+    const reader = await openReader(input.source, {
       format: config.format,
       file: input.name,
       textColumn: config.textColumn,
@@ -157,6 +160,6 @@ export async function runRows(req: RunRequest): Promise<RunSummary> {
     await rejects?.close();
     await labeller?.close();
     // Also stdin: a pipe left open by its writer would otherwise keep the process alive after a signal.
-    input.stream.destroy();
+    input.stream?.destroy();
   }
 }

@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import type { Format } from '../types';
 import { LabelError } from '../errors';
 
-export const FORMATS: readonly Format[] = ['csv', 'tsv', 'tsv-quoted', 'jsonl'];
+export const FORMATS: readonly Format[] = ['csv', 'tsv', 'tsv-quoted', 'jsonl', 'parquet'];
 
 const BY_EXTENSION: Record<string, Format> = {
   '.csv': 'csv',
@@ -10,7 +10,14 @@ const BY_EXTENSION: Record<string, Format> = {
   '.tab': 'tsv',
   '.jsonl': 'jsonl',
   '.ndjson': 'jsonl',
+  '.parquet': 'parquet',
+  '.pq': 'parquet',
 };
+
+/** The format a file's extension names, if it names one. */
+export function formatOfExtension(file: string): Format | undefined {
+  return BY_EXTENSION[path.extname(file).toLowerCase()];
+}
 
 /** The format named by --format, else by the file's extension; stdin defaults to CSV. */
 export function resolveFormat(explicit: string | undefined, file: string | undefined): Format {

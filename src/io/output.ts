@@ -48,10 +48,19 @@ export function streamOutput(stream: Writable, name = '<stdout>'): Output {
  * directory given as the target fails before any work, with exit 2) and renamed into place only
  * when the run completes, so that an interrupted run never leaves a complete-looking file.
  */
-export function fileOutput(file: string): Output {
+/** A target that cannot be written (a directory, a missing folder): OUTPUT_UNWRITABLE, before any work. */
+export function checkOutputPath(file: string): void {
   if (fs.existsSync(file) && fs.statSync(file).isDirectory()) {
     throw new LabelError('OUTPUT_UNWRITABLE', 'cannot write output: it is a directory', { file });
   }
+  const dir = path.dirname(file);
+  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
+    throw new LabelError('OUTPUT_UNWRITABLE', `cannot write output: no such folder '${dir}'`, { file });
+  }
+}
+
+export function fileOutput(file: string): Output {
+  checkOutputPath(file);
   const temp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.partial`);
   let fd: number;
   try {

@@ -1,4 +1,5 @@
 import { isUtf8 } from 'node:buffer';
+import type { Schema } from 'apache-arrow';
 import { LabelError, type ErrorCode } from '../../errors';
 import type { Format, ReadItem } from '../../types';
 
@@ -23,8 +24,10 @@ export interface ReadStats {
 }
 
 export interface TableReader {
-  /** CSV/TSV: the header row. JSONL: undefined. */
+  /** CSV/TSV/Parquet: the columns. JSONL: undefined. */
   columns?: string[];
+  /** Parquet: the Arrow schema, which the Parquet writer keeps. */
+  schema?: Schema;
   items: AsyncGenerator<ReadItem>;
   stats: ReadStats;
 }

@@ -1,13 +1,25 @@
 import type { Readable } from 'node:stream';
+import { LabelError } from '../../errors';
 import { openCsv } from './csv';
 import { openJsonl } from './jsonl';
+import { openParquet } from './parquet';
 import { openTsv } from './tsv';
 import type { ReaderOptions, TableReader } from './common';
 
 export type { ReaderOptions, ReadStats, TableReader } from './common';
 
-/** Opens the input; resolves once the header (CSV/TSV) is read and the needed columns are checked. */
-export async function openReader(input: Readable, opts: ReaderOptions): Promise<TableReader> {
+/**
+ * Opens the input; resolves once the header (CSV/TSV) or footer (Parquet) is read and the needed
+ * columns are checked. `input` is a stream, or for Parquet (which needs random access) a path.
+ */
+export async function openReader(input: Readable | string, opts: ReaderOptions): Promise<TableReader> {
+  if (opts.format === 'parquet') {
+    if (typeof input !== 'string') {
+      throw new LabelError('USAGE', 'Parquet input needs a file: it cannot be read from stdin or a pipe (its footer comes last)', { file: opts.file });
+    }
+    return openParquet(input, { file: opts.file, textColumn: opts.textColumn, labelColumn: opts.labelColumn });
+  }
+  if (typeof input === 'string') throw new Error(`openReader: ${opts.format} is read from a stream`);
   switch (opts.format) {
     case 'jsonl':
       return openJsonl(input, opts);

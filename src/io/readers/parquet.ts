@@ -4,7 +4,8 @@ import { Worker } from 'node:worker_threads';
 import { tableFromIPC, Type, type RecordBatch, type Schema, type Vector } from 'apache-arrow';
 import { LabelError } from '../../errors';
 import type { InputRow, ReadItem } from '../../types';
-import { COLUMN_TYPE, messageOf, PARQUET_INVALID, ParquetError } from './parquet-errors';
+import { messageOf } from './parquet-errors';
+import { goldOf } from './common';
 import { fieldText, jsonText, jsonValue } from './parquet-json';
 import type { FromParquetWorker, ParquetWorkerData, ToParquetWorker } from './parquet-worker';
 
@@ -114,6 +115,7 @@ export interface ParquetTable {
 class Row implements ParquetInputRow {
   readonly kind = 'row' as const;
   gold?: string;
+  bytes?: number;
   constructor(
     readonly line: number,
     readonly text: string,
@@ -170,7 +172,7 @@ export async function openParquet(path: string, opts: ParquetReaderOptions): Pro
   if (opened.type !== 'opened') {
     decoder.close();
     const message = opened.type === 'error' ? opened.message : 'unexpected reply';
-    throw new ParquetError(PARQUET_INVALID, `not a valid Parquet file (corrupt or truncated?): ${message}`, where);
+    throw new LabelError('PARQUET_INVALID', `not a valid Parquet file (corrupt or truncated?): ${message}`, where);
   }
   const { groupRows, groupBytes } = opened;
   const groups = groupRows.length;
@@ -193,7 +195,7 @@ export async function openParquet(path: string, opts: ParquetReaderOptions): Pro
   const textType = schema.fields[textIdx].type as { typeId: Type; dictionary?: { typeId: Type } };
   if (!isStringType(textType.typeId, textType.dictionary?.typeId)) {
     decoder.close();
-    throw new ParquetError(COLUMN_TYPE, `text column '${opts.textColumn}' has type ${String(schema.fields[textIdx].type)}, not a string`, where);
+    throw new LabelError('COLUMN_TYPE', `text column '${opts.textColumn}' has type ${String(schema.fields[textIdx].type)}, not a string`, where);
   }
   let labelIdx = -1;
   if (opts.labelColumn !== undefined) {
@@ -214,8 +216,8 @@ export async function openParquet(path: string, opts: ParquetReaderOptions): Pro
           if (reply.type !== 'group') throw new Error(reply.type === 'error' ? reply.message : 'unexpected reply');
           batches = tableFromIPC(reply.ipc).batches;
         } catch (err) {
-          throw new ParquetError(
-            PARQUET_INVALID,
+          throw new LabelError(
+            'PARQUET_INVALID',
             `row group ${g} (rows ${first}-${first + groupRows[g] - 1}) cannot be decoded (corrupt file?): ${messageOf(err)}`,
             { ...where, line: first },
           );
@@ -223,6 +225,8 @@ export async function openParquet(path: string, opts: ParquetReaderOptions): Pro
         stats.rowGroupsRead = g + 1;
         stats.bytes += groupBytes[g];
         let line = first;
+        // progress: each row stands for an equal share of its row group's compressed bytes
+        const rowBytes = groupBytes[g] / Math.max(1, groupRows[g]);
         for (const batch of batches) {
           const text = batch.getChildAt(textIdx)!;
           const gold = labelIdx >= 0 ? batch.getChildAt(labelIdx)! : undefined;
@@ -230,22 +234,18 @@ export async function openParquet(path: string, opts: ParquetReaderOptions): Pro
             const t = text.get(i) as string | null;
             const source = { batch, index: i };
             if (typeof t !== 'string') {
-              yield { kind: 'bad', line, code: 'TEXT_NOT_STRING', reason: `'${opts.textColumn}' is null, not a string`, raw: rowJson(source) };
+              yield { kind: 'bad', line, code: 'TEXT_NOT_STRING', reason: `'${opts.textColumn}' is null, not a string`, raw: rowJson(source), bytes: rowBytes };
               continue;
             }
             const row = new Row(line, t, source);
-            if (gold) {
-              if (!gold.isValid(i)) {
-                yield { kind: 'bad', line, code: 'LABEL_MISSING', reason: `no label in column '${opts.labelColumn}'`, raw: rowJson(source) };
-                continue;
-              }
-              row.gold = fieldText(gold, i);
-            }
+            row.bytes = rowBytes;
+            // a null or empty gold label: a row eval leaves unscored (and counts)
+            if (gold && gold.isValid(i)) row.gold = goldOf(fieldText(gold, i));
             yield row;
           }
         }
         if (line !== first + groupRows[g]) {
-          throw new ParquetError(PARQUET_INVALID, `row group ${g} has ${line - first} rows, its metadata says ${groupRows[g]}`, { ...where, line: first });
+          throw new LabelError('PARQUET_INVALID', `row group ${g} has ${line - first} rows, its metadata says ${groupRows[g]}`, { ...where, line: first });
         }
         first = line;
       }
