@@ -1,8 +1,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
+  BertNormalizer,
   BertPreTokenizer,
   ByteLevelPreTokenizer,
+  LowercaseNormalizer,
   MetaspacePreTokenizer,
   SequenceNormalizer,
   SequencePreTokenizer,
@@ -36,9 +38,69 @@ const BERT_PRE_RE = new RegExp(`[^\\p{White_Space}${BERT_PUNCTUATION}]+|[${BERT_
 
 type Patchable = { [k: string]: unknown };
 
+/*
+ * Unicode fixes in the normalizers (issue #11, items 14 and 15; found by comparing with
+ * transformers on tiny models of several families).
+ *
+ * 1. BERT's tokenize_chinese_chars. @huggingface/tokenizers 0.2.0 (BertNormalizer.
+ *    tokenize_chinese_chars) walks the text by UTF-16 code unit and tests charCodeAt(0), so a
+ *    character outside the Basic Multilingual Plane (CJK Extension B and later, e.g. U+20000) is
+ *    seen as two surrogates, is never recognised and is not split off: "𠀀𠀁" stays one word ([UNK]),
+ *    where the Rust tokenizers (BertNormalizer::do_handle_chinese_chars, per char) give one token per
+ *    character. Here the walk is by code point, with the same ranges as Rust's is_chinese_char
+ *    (checked code point by code point against tokenizers 0.23.3: Extension G, U+30000…, is not
+ *    among them in either).
+ *
+ * 2. Lowercasing. The library lowercases the whole string with String.prototype.toLowerCase (in
+ *    BertNormalizer.normalize and in the Lowercase normalizer), which applies Unicode's one
+ *    context-sensitive, language-independent mapping: Final_Sigma, a word-final "Σ" → "ς". Rust's
+ *    NormalizedString::lowercase maps char by char with char::to_lowercase, which has no context:
+ *    "Σ" → "σ" everywhere. Every other mapping is the same per code point in both (unconditional
+ *    full mappings of SpecialCasing.txt included: "İ" → "i̇", two code points, in JS and in Rust; the
+ *    other conditional mappings are language-tagged and used by neither). So lowercasing one code
+ *    point at a time gives Rust's result; the Σ check keeps the one-call path for all other texts.
+ *
+ * 3. Order in BertNormalizer: Rust strips accents (NFD, drop Mn) before lowercasing; the library
+ *    lowercases first. The orders agree on every text we have found, but we follow Rust's.
+ */
+const CHINESE_CHARS =
+  /[\u{3400}-\u{4DBF}\u{4E00}-\u{9FFF}\u{F900}-\u{FAFF}\u{20000}-\u{2A6DF}\u{2A700}-\u{2B73F}\u{2B740}-\u{2B81F}\u{2B920}-\u{2CEAF}\u{2F800}-\u{2FA1F}]/gu;
+
+/** BERT's tokenize_chinese_chars, by code point: a space on each side of every CJK ideograph. */
+export function spaceChineseChars(text: string): string {
+  return text.replace(CHINESE_CHARS, ' $& ');
+}
+
+/** Lowercase like Rust's char::to_lowercase applied to each char (no Final_Sigma rule). */
+export function lowercaseByChar(text: string): string {
+  if (!text.includes('\u03A3')) return text.toLowerCase(); // only Σ has a context-sensitive mapping
+  let out = '';
+  for (const ch of text) out += ch.toLowerCase();
+  return out;
+}
+
 function patchNormalizer(n: unknown): void {
   if (n instanceof SequenceNormalizer) {
     for (const child of ((n as unknown as Patchable).normalizers as unknown[]) ?? []) patchNormalizer(child);
+  } else if (n instanceof BertNormalizer) {
+    const self = n as unknown as {
+      config: { clean_text?: boolean; handle_chinese_chars?: boolean; lowercase?: boolean; strip_accents?: boolean | null };
+      clean_text: (t: string) => string;
+      strip_accents: (t: string) => string;
+      normalize: (t: string) => string;
+    };
+    const cfg = self.config ?? {};
+    // Rust's BertNormalizer::normalize: clean_text, chinese chars, strip accents (default: when
+    // lowercasing), lowercase
+    self.normalize = (text: string) => {
+      if (cfg.clean_text) text = self.clean_text(text);
+      if (cfg.handle_chinese_chars) text = spaceChineseChars(text);
+      if (cfg.strip_accents ?? cfg.lowercase) text = self.strip_accents(text);
+      if (cfg.lowercase) text = lowercaseByChar(text);
+      return text;
+    };
+  } else if (n instanceof LowercaseNormalizer) {
+    (n as unknown as Patchable).normalize = lowercaseByChar;
   } else if (n instanceof StripNormalizer) {
     const cfg = ((n as unknown as Patchable).config ?? {}) as { strip_left?: boolean; strip_right?: boolean };
     (n as unknown as Patchable).normalize = (text: string) => {

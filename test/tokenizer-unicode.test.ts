@@ -1,0 +1,51 @@
+/**
+ * The Unicode defects of @huggingface/tokenizers 0.2.0 that src/tokenizer/hf.ts works around
+ * (issue #11, items 14 and 15). The expected values were checked with Python's tokenizers 0.23.3;
+ * the token-id corpus in fixtures/parity covers the same cases against transformers. Each test
+ * below fails without its patch.
+ */
+import * as fc from 'fast-check';
+import * as path from 'node:path';
+import { loadTokenizer } from '../src/tokenizer';
+import { lowercaseByChar, spaceChineseChars } from '../src/tokenizer/hf';
+
+const ROOT = path.join(__dirname, '..');
+
+describe('CJK ideographs outside the BMP (BERT tokenize_chinese_chars)', () => {
+  test('each ideograph is spaced off, by code point, with Rust’s ranges', () => {
+    // tokenizers.normalizers.BertNormalizer(handle_chinese_chars=True, lowercase=False, clean_text=False)
+    expect(spaceChineseChars('\u{20000}\u{20001}a我\u{30000}')).toBe(' \u{20000}  \u{20001} a 我 \u{30000}');
+    // Extension E below U+2B920 and Extension F are not in Rust's list either
+    expect(spaceChineseChars('\u{2B820}\u{2CEB0}\u{2B920}')).toBe('\u{2B820}\u{2CEB0} \u{2B920} ');
+  });
+
+  test('the embedded model (uncased BERT) gives one [UNK] per Extension B character, as transformers', () => {
+    const tok = loadTokenizer(path.join(ROOT, 'model'), 64);
+    expect(tok.encode('\u{20000}\u{20001}')).toEqual([101, 100, 100, 102]); // was [101, 100, 102]
+  });
+});
+
+describe('lowercasing is per character, as Rust’s char::to_lowercase', () => {
+  test('word-final Σ becomes σ, not ς; İ becomes i + U+0307', () => {
+    expect(lowercaseByChar('ΟΔΟΣ ΣΑΣ')).toBe('οδοσ σασ');
+    expect(lowercaseByChar('İstanbul')).toBe('i\u0307stanbul');
+    expect(lowercaseByChar('ẞ ß ǅ \u212A')).toBe('ß ß ǆ k');
+  });
+
+  test('same as lowercasing each code point alone, on any text', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme', maxLength: 40 }), fc.string({ unit: 'binary', maxLength: 40 }), (a, b) => {
+        const s = `${a}Σ${b}Σ ${a}`;
+        expect(lowercaseByChar(s)).toBe(Array.from(s, (c) => c.toLowerCase()).join(''));
+      }),
+    );
+  });
+
+  test.each([
+    ['the embedded model (uncased BERT)', path.join(ROOT, 'model')],
+  ])('%s: "ΟΔΟΣ" has the ids of "οδοσ", not of "οδος"', (_name, dir) => {
+    const tok = loadTokenizer(dir, 64);
+    expect(tok.encode('ΟΔΟΣ')).toEqual(tok.encode('οδοσ'));
+    expect(tok.encode('ΟΔΟΣ')).not.toEqual(tok.encode('οδος'));
+  });
+});
