@@ -1,13 +1,14 @@
 /**
  * The Unicode defects of @huggingface/tokenizers 0.2.0 that src/tokenizer/hf.ts works around
- * (issue #11, items 14 and 15). The expected values were checked with Python's tokenizers 0.23.3;
- * the token-id corpus in fixtures/parity covers the same cases against transformers. Each test
- * below fails without its patch.
+ * (issue #11, items 14 and 15, and the precompiled char map found while adding the ALBERT and XLM-R
+ * fixtures). The expected values were checked with Python's tokenizers 0.23.3; the token-id corpus
+ * in fixtures/parity covers the same cases against transformers. Each test below fails without its
+ * patch.
  */
 import * as fc from 'fast-check';
 import * as path from 'node:path';
 import { loadTokenizer } from '../src/tokenizer';
-import { lowercaseByChar, spaceChineseChars } from '../src/tokenizer/hf';
+import { graphemeClusters, lowercaseByChar, spaceChineseChars } from '../src/tokenizer/hf';
 
 const ROOT = path.join(__dirname, '..');
 
@@ -47,5 +48,20 @@ describe('lowercasing is per character, as Rust’s char::to_lowercase', () => {
     const tok = loadTokenizer(dir, 64);
     expect(tok.encode('ΟΔΟΣ')).toEqual(tok.encode('οδοσ'));
     expect(tok.encode('ΟΔΟΣ')).not.toEqual(tok.encode('οδος'));
+  });
+});
+
+describe('SentencePiece precompiled char map', () => {
+  test('grapheme clusters taken window by window are those of the whole text', () => {
+    const segmenter = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+    const pieces = ['a', ' ', '\r', '\n', '\r\n', '😀', '👩‍👩‍👧', '🇺🇸', '🇫', '\u200d', '\u0301', 'e\u0301', 'क्षि', '\u1100', '\u1161', '\u11a8', '\u0600', '🏽', '1️⃣', '\ufe0f'];
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...pieces), { maxLength: 700 }), (parts) => {
+        const text = parts.join('');
+        expect([...graphemeClusters(text)]).toEqual([...segmenter.segment(text)].map((s) => s.segment));
+      }),
+      { numRuns: 200 },
+    );
+    expect([...graphemeClusters('a' + '\u0301'.repeat(1000) + 'b')].map((s) => s.length)).toEqual([1001, 1]);
   });
 });
