@@ -11,6 +11,7 @@ import { loadTokenizer } from '../src/tokenizer';
 import { graphemeClusters, lowercaseByChar, spaceChineseChars } from '../src/tokenizer/hf';
 
 const ROOT = path.join(__dirname, '..');
+const model = (name: string) => loadTokenizer(path.join(ROOT, 'fixtures', 'models', name), 64);
 
 describe('CJK ideographs outside the BMP (BERT tokenize_chinese_chars)', () => {
   test('each ideograph is spaced off, by code point, with Rust’s ranges', () => {
@@ -23,6 +24,13 @@ describe('CJK ideographs outside the BMP (BERT tokenize_chinese_chars)', () => {
   test('the embedded model (uncased BERT) gives one [UNK] per Extension B character, as transformers', () => {
     const tok = loadTokenizer(path.join(ROOT, 'model'), 64);
     expect(tok.encode('\u{20000}\u{20001}')).toEqual([101, 100, 100, 102]); // was [101, 100, 102]
+  });
+
+  test('a cased BERT gives one token per Extension B character', () => {
+    const tok = model('tiny-bert-cased');
+    const ids = tok.encode('\u{20000}\u{20001}');
+    expect(ids).toHaveLength(4); // [CLS] 𠀀 𠀁 [SEP], not [CLS] [UNK] [SEP]
+    expect(ids).toEqual(tok.encode('\u{20000} \u{20001}'));
   });
 });
 
@@ -44,6 +52,8 @@ describe('lowercasing is per character, as Rust’s char::to_lowercase', () => {
 
   test.each([
     ['the embedded model (uncased BERT)', path.join(ROOT, 'model')],
+    ['tiny-electra (BertNormalizer)', path.join(ROOT, 'fixtures', 'models', 'tiny-electra')],
+    ['tiny-albert (Lowercase normalizer)', path.join(ROOT, 'fixtures', 'models', 'tiny-albert')],
   ])('%s: "ΟΔΟΣ" has the ids of "οδοσ", not of "οδος"', (_name, dir) => {
     const tok = loadTokenizer(dir, 64);
     expect(tok.encode('ΟΔΟΣ')).toEqual(tok.encode('οδοσ'));
@@ -52,6 +62,13 @@ describe('lowercasing is per character, as Rust’s char::to_lowercase', () => {
 });
 
 describe('SentencePiece precompiled char map', () => {
+  test.each(['tiny-xlm-roberta', 'tiny-albert'])('%s: ZWJ is kept and U+061C is a space, as in the map', (name) => {
+    const tok = model(name);
+    const normalizer = (tok as unknown as { tokenizer: { normalizer: { normalize(t: string): string } } }).tokenizer.normalizer;
+    // tokenizer.backend_tokenizer.normalizer.normalize_str in Python
+    expect(normalizer.normalize('a\u200db\u061cc ①㎏Ⅻ\u212a')).toBe(name === 'tiny-albert' ? 'a\u200db c 1kgxiik' : 'a\u200db c 1kgXIIK');
+  });
+
   test('grapheme clusters taken window by window are those of the whole text', () => {
     const segmenter = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
     const pieces = ['a', ' ', '\r', '\n', '\r\n', '😀', '👩‍👩‍👧', '🇺🇸', '🇫', '\u200d', '\u0301', 'e\u0301', 'क्षि', '\u1100', '\u1161', '\u11a8', '\u0600', '🏽', '1️⃣', '\ufe0f'];
