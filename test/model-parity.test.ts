@@ -12,6 +12,7 @@ interface PipelineGolden {
   family: string;
   model_dir: string;
   labels: string[];
+  problem_type?: string;
   cases: { text: string; label: string; probs: number[] }[];
 }
 
@@ -24,8 +25,29 @@ const goldens: PipelineGolden[] = fs
 
 test('there is a pipeline golden file for every model family we claim', () => {
   expect(goldens.map((g) => g.family)).toEqual(
-    expect.arrayContaining(['tiny-bert', 'tiny-distilbert', 'tiny-roberta', 'tiny-bertweet', 'tiny-bertweet-nonorm', 'tiny-deberta-v2']),
+    expect.arrayContaining([
+      'tiny-bert',
+      'tiny-distilbert',
+      'tiny-roberta',
+      'tiny-bertweet',
+      'tiny-bertweet-nonorm',
+      'tiny-deberta-v2',
+      'tiny-bert-cased',
+      'tiny-bert-multilabel',
+      'tiny-electra',
+      'tiny-albert',
+      'tiny-xlm-roberta',
+    ]),
   );
+});
+
+test('the goldens cover a non-default label order and the sigmoid (multi-label) path', () => {
+  const cased = goldens.find((g) => g.family === 'tiny-bert-cased')!;
+  expect(cased.labels).toEqual(['joy', 'anger', 'fear', 'sadness', 'surprise', 'love']);
+  const multi = goldens.find((g) => g.family === 'tiny-bert-multilabel')!;
+  expect(multi.problem_type).toBe('multi_label_classification');
+  // independent sigmoid scores: some rows do not sum to 1
+  expect(multi.cases.some((c) => Math.abs(c.probs.reduce((a, b) => a + b, 0) - 1) > 0.05)).toBe(true);
 });
 
 describe.each(goldens.map((g) => [g.family, g] as const))('%s: CLI matches the transformers pipeline', (_family, golden) => {

@@ -46,6 +46,11 @@ test('the parity golden files are all there', () => {
       'tokens-tiny-bertweet.json',
       'tokens-tiny-bertweet-nonorm.json',
       'tokens-tiny-deberta-v2.json',
+      'tokens-tiny-bert-cased.json',
+      'tokens-tiny-bert-multilabel.json',
+      'tokens-tiny-electra.json',
+      'tokens-tiny-albert.json',
+      'tokens-tiny-xlm-roberta.json',
     ]),
   );
 });

@@ -1,9 +1,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
+  BertNormalizer,
   BertPreTokenizer,
   ByteLevelPreTokenizer,
+  LowercaseNormalizer,
   MetaspacePreTokenizer,
+  PrecompiledNormalizer,
   SequenceNormalizer,
   SequencePreTokenizer,
   StripNormalizer,
@@ -36,9 +39,184 @@ const BERT_PRE_RE = new RegExp(`[^\\p{White_Space}${BERT_PUNCTUATION}]+|[${BERT_
 
 type Patchable = { [k: string]: unknown };
 
+/*
+ * Unicode fixes in the normalizers (issue #11, items 14 and 15; found by comparing with
+ * transformers on tiny models of several families).
+ *
+ * 1. BERT's tokenize_chinese_chars. @huggingface/tokenizers 0.2.0 (BertNormalizer.
+ *    tokenize_chinese_chars) walks the text by UTF-16 code unit and tests charCodeAt(0), so a
+ *    character outside the Basic Multilingual Plane (CJK Extension B and later, e.g. U+20000) is
+ *    seen as two surrogates, is never recognised and is not split off: "𠀀𠀁" stays one word ([UNK]),
+ *    where the Rust tokenizers (BertNormalizer::do_handle_chinese_chars, per char) give one token per
+ *    character. Here the walk is by code point, with the same ranges as Rust's is_chinese_char
+ *    (checked code point by code point against tokenizers 0.23.3: Extension G, U+30000…, is not
+ *    among them in either).
+ *
+ * 2. Lowercasing. The library lowercases the whole string with String.prototype.toLowerCase (in
+ *    BertNormalizer.normalize and in the Lowercase normalizer), which applies Unicode's one
+ *    context-sensitive, language-independent mapping: Final_Sigma, a word-final "Σ" → "ς". Rust's
+ *    NormalizedString::lowercase maps char by char with char::to_lowercase, which has no context:
+ *    "Σ" → "σ" everywhere. Every other mapping is the same per code point in both (unconditional
+ *    full mappings of SpecialCasing.txt included: "İ" → "i̇", two code points, in JS and in Rust; the
+ *    other conditional mappings are language-tagged and used by neither). So lowercasing one code
+ *    point at a time gives Rust's result; the Σ check keeps the one-call path for all other texts.
+ *
+ * 3. Order in BertNormalizer: Rust strips accents (NFD, drop Mn) before lowercasing; the library
+ *    lowercases first. The orders agree on every text we have found, but we follow Rust's.
+ */
+const CHINESE_CHARS =
+  /[\u{3400}-\u{4DBF}\u{4E00}-\u{9FFF}\u{F900}-\u{FAFF}\u{20000}-\u{2A6DF}\u{2A700}-\u{2B73F}\u{2B740}-\u{2B81F}\u{2B920}-\u{2CEAF}\u{2F800}-\u{2FA1F}]/gu;
+
+/** BERT's tokenize_chinese_chars, by code point: a space on each side of every CJK ideograph. */
+export function spaceChineseChars(text: string): string {
+  return text.replace(CHINESE_CHARS, ' $& ');
+}
+
+/** Lowercase like Rust's char::to_lowercase applied to each char (no Final_Sigma rule). */
+export function lowercaseByChar(text: string): string {
+  if (!text.includes('\u03A3')) return text.toLowerCase(); // only Σ has a context-sensitive mapping
+  let out = '';
+  for (const ch of text) out += ch.toLowerCase();
+  return out;
+}
+
+/*
+ * SentencePiece's precompiled char map (the Precompiled normalizer of ALBERT, XLM-R, T5, mBART …
+ * tokenizer.json files). @huggingface/tokenizers 0.2.0 ignores the map it is given and applies an
+ * approximation instead (drop some control characters, map a fixed list of spaces to " ", then
+ * String.prototype.normalize('NFKC')). For the default map (nmt_nfkc) that differs on U+200D
+ * (zero-width joiner: kept by the map, turned into a space by the approximation — every ZWJ emoji
+ * sequence, e.g. 👩‍👩‍👧, got other ids) and U+061C (a space in the map, kept by the approximation),
+ * and it cannot follow any other map (e.g. nmt_nfkc_cf, which also case-folds). So the map itself
+ * is used here, as Rust's tokenizers (normalizers::precompiled, crate spm_precompiled) use it:
+ *
+ *   blob = u32 LE trie size in bytes | darts-clone double array (u32 LE units) | NUL-terminated
+ *   UTF-8 replacement strings. The text is walked by extended grapheme cluster; a cluster shorter
+ *   than 6 UTF-8 bytes whose bytes have a prefix in the trie is replaced whole by the replacement
+ *   of its shortest such prefix; otherwise each char is looked up alone (and kept when absent).
+ */
+class CharsMap {
+  private readonly units: Uint32Array;
+  private readonly strings: Buffer;
+  private readonly cache = new Map<string, string | null>();
+  private static readonly encoder = new TextEncoder();
+
+  constructor(base64: string) {
+    const blob = Buffer.from(base64, 'base64');
+    const trieBytes = blob.readUInt32LE(0);
+    if (trieBytes % 4 !== 0 || 4 + trieBytes > blob.length) throw new Error('precompiled_charsmap: bad trie size');
+    this.units = new Uint32Array(trieBytes / 4);
+    for (let i = 0; i < this.units.length; i++) this.units[i] = blob.readUInt32LE(4 + 4 * i);
+    this.strings = blob.subarray(4 + trieBytes);
+  }
+
+  /** The replacement of the shortest prefix of `chunk` found in the trie, or null. */
+  transform(chunk: string): string | null {
+    const hit = this.cache.get(chunk);
+    if (hit !== undefined) return hit;
+    const units = this.units;
+    const offset = (u: number) => (u >>> 10) << ((u & (1 << 9)) >>> 6);
+    let result: string | null = null;
+    let pos = offset(units[0]);
+    for (const byte of CharsMap.encoder.encode(chunk)) {
+      if (byte === 0) break;
+      pos ^= byte;
+      const unit = units[pos];
+      if (unit === undefined || (unit & ((1 << 31) | 0xff)) >>> 0 !== byte) break; // label mismatch
+      pos ^= offset(unit);
+      if ((unit >>> 8) & 1) {
+        // has a leaf: its value is the offset of the replacement string
+        const start = units[pos] & 0x7fffffff;
+        const end = this.strings.indexOf(0, start);
+        result = this.strings.toString('utf8', start, end < 0 ? this.strings.length : end);
+        break; // Rust takes the first (shortest) match
+      }
+    }
+    if (this.cache.size < 65536) this.cache.set(chunk, result);
+    return result;
+  }
+
+  normalize(text: string): string {
+    let out = '';
+    for (const segment of graphemeClusters(text)) {
+      if (Buffer.byteLength(segment, 'utf8') < 6) {
+        const whole = this.transform(segment);
+        if (whole !== null) {
+          out += whole;
+          continue;
+        }
+      }
+      for (const ch of segment) out += this.transform(ch) ?? ch;
+    }
+    return out;
+  }
+}
+
+const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+
+/**
+ * The extended grapheme clusters of `text`, in order. Intl.Segmenter is used on windows of the
+ * text, because iterating its segments takes time quadratic in the length of the string in Node 20
+ * (0.5 s for 40k characters). Each window starts at a cluster boundary and its last cluster (which
+ * the window's end may have cut) is left to the next window: Unicode's rules (UAX #29) decide each
+ * boundary from the left context and the one char after it, so every boundary before that last
+ * cluster is one of the whole text. A window holding a single cluster is grown until it ends.
+ */
+export function* graphemeClusters(text: string): Generator<string> {
+  let start = 0;
+  let size = 256;
+  while (start < text.length) {
+    let end = Math.min(text.length, start + size);
+    // never cut a surrogate pair: every rule decides a boundary from the whole char after it
+    if (end < text.length && /[\uD800-\uDBFF]/.test(text[end - 1])) end -= 1;
+    const segments: string[] = [];
+    let lastIndex = 0;
+    for (const { segment, index } of graphemes.segment(text.slice(start, end))) {
+      segments.push(segment);
+      lastIndex = index;
+    }
+    if (end === text.length) {
+      yield* segments;
+      return;
+    }
+    if (segments.length === 1) {
+      size *= 2; // one cluster fills the window: look further
+      continue;
+    }
+    for (let k = 0; k < segments.length - 1; k++) yield segments[k];
+    start += lastIndex;
+    size = 256;
+  }
+}
+
 function patchNormalizer(n: unknown): void {
   if (n instanceof SequenceNormalizer) {
     for (const child of ((n as unknown as Patchable).normalizers as unknown[]) ?? []) patchNormalizer(child);
+  } else if (n instanceof BertNormalizer) {
+    const self = n as unknown as {
+      config: { clean_text?: boolean; handle_chinese_chars?: boolean; lowercase?: boolean; strip_accents?: boolean | null };
+      clean_text: (t: string) => string;
+      strip_accents: (t: string) => string;
+      normalize: (t: string) => string;
+    };
+    const cfg = self.config ?? {};
+    // Rust's BertNormalizer::normalize: clean_text, chinese chars, strip accents (default: when
+    // lowercasing), lowercase
+    self.normalize = (text: string) => {
+      if (cfg.clean_text) text = self.clean_text(text);
+      if (cfg.handle_chinese_chars) text = spaceChineseChars(text);
+      if (cfg.strip_accents ?? cfg.lowercase) text = self.strip_accents(text);
+      if (cfg.lowercase) text = lowercaseByChar(text);
+      return text;
+    };
+  } else if (n instanceof PrecompiledNormalizer) {
+    const charsmap = (n as unknown as Patchable).charsmap;
+    if (typeof charsmap === 'string' && charsmap.length > 0) {
+      const map = new CharsMap(charsmap);
+      (n as unknown as Patchable).normalize = (text: string) => map.normalize(text);
+    }
+  } else if (n instanceof LowercaseNormalizer) {
+    (n as unknown as Patchable).normalize = lowercaseByChar;
   } else if (n instanceof StripNormalizer) {
     const cfg = ((n as unknown as Patchable).config ?? {}) as { strip_left?: boolean; strip_right?: boolean };
     (n as unknown as Patchable).normalize = (text: string) => {
