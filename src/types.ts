@@ -42,6 +42,8 @@ export interface Prediction {
   labelId: number;
   confidence: number;
   scores?: Float32Array;
+  /** The confidence is below --min-confidence: the label is written empty, the confidence as it is. */
+  abstained?: boolean;
 }
 
 export interface LabelledRow {

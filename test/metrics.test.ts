@@ -47,6 +47,38 @@ describe('ConfusionMatrix.report', () => {
     const text = formatReport(matrixOf(['joy', 'anger'], [0, 1, 1], [0, 1, 0]).report());
     expect(text).toContain('accuracy      0.6667');
     expect(text).toContain('macro-F1      0.6667');
-    expect(text).toMatch(/joy\s+1\s+0\nanger\s+1\s+1\n$/);
+    expect(text).toMatch(/joy\s+1\s+0\nanger\s+1\s+1\n\ncalibration: ECE/);
+  });
+});
+
+describe('calibration and selective metrics', () => {
+  test('ECE, reliability bins and coverage match a hand computation', () => {
+    // five rows: (confidence, correct)
+    const rows: [number, boolean][] = [
+      [0.95, true],
+      [0.95, false],
+      [0.6, true],
+      [1 / 15, true], // exactly on a bin edge: belongs to the first bin, (0, 1/15]
+      [1, true],
+    ];
+    const m = new ConfusionMatrix(['a', 'b'], 0.8);
+    for (const [c, ok] of rows) m.add(0, ok ? 0 : 1, c);
+    const r = m.report();
+    expect(r.reliability).toHaveLength(15);
+    const nonEmpty = r.reliability.filter((b) => b.count > 0).map((b) => [Math.round(b.lo * 15), b.count, b.accuracy, b.confidence]);
+    expect(nonEmpty).toEqual([
+      [0, 1, 1, 1 / 15],
+      [8, 1, 1, 0.6],
+      [14, 3, 2 / 3, (0.95 + 0.95 + 1) / 3],
+    ]);
+    const ece = (1 / 5) * Math.abs(1 - 1 / 15) + (1 / 5) * Math.abs(1 - 0.6) + (3 / 5) * Math.abs(2 / 3 - 2.9 / 3);
+    expect(r.ece).toBeCloseTo(ece, 12);
+    expect(r.selective).toEqual([
+      { min_confidence: 0.5, coverage: 4 / 5, accuracy: 3 / 4, n: 4 },
+      { min_confidence: 0.7, coverage: 3 / 5, accuracy: 2 / 3, n: 3 },
+      { min_confidence: 0.8, coverage: 3 / 5, accuracy: 2 / 3, n: 3 },
+      { min_confidence: 0.9, coverage: 3 / 5, accuracy: 2 / 3, n: 3 },
+    ]);
+    expect(formatReport(r)).toContain('calibration: ECE');
   });
 });

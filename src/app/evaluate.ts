@@ -19,7 +19,7 @@ export async function evaluateWithSummary(input: InputSpec, options: EvaluateOpt
     labelColumn: config.labelColumn,
     hooks: options,
     makeSink: ({ info, reader }) => {
-      const m = new ConfusionMatrix(info.id2label);
+      const m = new ConfusionMatrix(info.id2label, config.minConfidence);
       return {
         accept(lr) {
           // absent, null or empty: not scorable; counted in the summary
@@ -38,7 +38,7 @@ export async function evaluateWithSummary(input: InputSpec, options: EvaluateOpt
             };
           }
           // An empty text has no prediction: it is left out of the metrics and counted as empty in the summary.
-          if (lr.prediction.labelId >= 0) m.add(gold, lr.prediction.labelId);
+          if (lr.prediction.labelId >= 0) m.add(gold, lr.prediction.labelId, lr.prediction.confidence);
         },
         finish() {
           // JSONL has no header: a label key that no object has is the same mistake as a missing CSV column.

@@ -43,15 +43,34 @@ export async function labelFile(input: InputSpec, output: string | Writable, opt
     checkOutputNames(names, keys, file);
     return keys;
   };
-  const run = (makeSink: (reader: TableReader, info: ModelInfo) => Promise<RowSink>) =>
-    runRows({
+  const run = async (makeSink: (reader: TableReader, info: ModelInfo) => Promise<RowSink>) => {
+    let below = 0;
+    const min = config.minConfidence;
+    const summary = await runRows({
       input: runInput,
       config,
       hooks: options,
       // The score keys are known once the model is loaded, before the reader opens.
       reservedKeys: (info) => addedColumns(outputNames(config, info.id2label)),
-      makeSink: ({ info, reader }) => makeSink(reader, info),
+      makeSink: async ({ info, reader }) => {
+        const sink = await makeSink(reader, info);
+        if (min === undefined) return sink;
+        return {
+          ...sink,
+          accept(lr) {
+            // a doubtful row keeps its confidence (and scores) but not its label
+            if (lr.prediction.labelId >= 0 && lr.prediction.confidence < min) {
+              lr.prediction.abstained = true;
+              below += 1;
+            }
+            return sink.accept(lr);
+          },
+        };
+      },
     });
+    if (min !== undefined) summary.belowMinConfidence = below;
+    return summary;
+  };
 
   if (config.outputFormat === 'parquet') return labelToParquet(config, parquetOutputPath(typeof output === 'string' ? output : undefined), run, inputColumns);
 

@@ -68,6 +68,7 @@ export class Labeller implements BatchRunner {
       onnxPath: info.onnxPath,
       numLabels: info.id2label.length,
       multiLabel: info.multiLabel,
+      temperature: info.temperature,
       padId: tokenizer.padId,
       intraOpThreads: config.threads,
     };

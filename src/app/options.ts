@@ -40,6 +40,8 @@ export interface RunOptions extends LabellerOptions {
 }
 
 export interface LabelFileOptions extends RunOptions {
+  /** Leave the label empty (the confidence written) where the confidence is below this (0–1). */
+  minConfidence?: number | string;
   /** Output format; default: the one the output file's extension names, else the input's. */
   outputFormat?: string;
   /** Add one column per label with its probability (score_<label>). */
@@ -50,6 +52,8 @@ export interface LabelFileOptions extends RunOptions {
 }
 
 export interface EvaluateOptions extends RunOptions {
+  /** An extra threshold for the selective table (coverage and accuracy above it). */
+  minConfidence?: number | string;
   /** Column (JSONL key) holding the gold label (a label name or id); default `label`. */
   labelColumn?: string;
 }
@@ -71,6 +75,7 @@ export interface RunConfig extends LabellerConfig {
 }
 
 export interface LabelFileConfig extends RunConfig {
+  minConfidence?: number;
   outputFormat: Format;
   scores: boolean;
   labelName: string;
@@ -79,6 +84,14 @@ export interface LabelFileConfig extends RunConfig {
 
 export interface EvaluateConfig extends RunConfig {
   labelColumn: string;
+  minConfidence?: number;
+}
+
+function probability(name: string, value: number | string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = typeof value === 'number' ? value : value.trim() === '' ? NaN : Number(value);
+  if (!(n >= 0 && n <= 1)) throw new LabelError('USAGE', `${name} must be a number from 0 to 1, got '${value}'`);
+  return n;
 }
 
 function positiveInt(name: string, value: number | string | undefined, fallback: number): number {
@@ -124,9 +137,9 @@ export function normalizeLabelFileOptions(opts: LabelFileOptions, input: string 
   if (opts.outputFormat !== undefined) outputFormat = resolveFormat(opts.outputFormat, undefined);
   // A plain TSV input keeps its plain TSV output unless told otherwise; the .tsv extension names both.
   if (opts.outputFormat === undefined && outputFormat === 'tsv' && run.format === 'tsv-quoted') outputFormat = 'tsv-quoted';
-  return { ...run, outputFormat, scores: opts.scores ?? false, labelName, confidenceName };
+  return { ...run, outputFormat, scores: opts.scores ?? false, labelName, confidenceName, minConfidence: probability('--min-confidence', opts.minConfidence) };
 }
 
 export function normalizeEvaluateOptions(opts: EvaluateOptions, input: string | undefined): EvaluateConfig {
-  return { ...normalizeRunOptions(opts, input), labelColumn: opts.labelColumn ?? 'label' };
+  return { ...normalizeRunOptions(opts, input), labelColumn: opts.labelColumn ?? 'label', minConfidence: probability('--min-confidence', opts.minConfidence) };
 }

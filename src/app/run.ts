@@ -51,6 +51,8 @@ export interface RunSummary {
   blankLines: number;
   /** eval: rows without a gold label, labelled but not scored. */
   unscored?: number;
+  /** Rows whose label was left empty for a confidence below --min-confidence (counted in labelled). */
+  belowMinConfidence?: number;
   /** The signal that stopped the reading, if one did: the rows read before it were all finished. */
   stoppedBy?: string;
 }

@@ -39,6 +39,7 @@ export function summaryLine(r: RunSummary): string {
   const extra = [
     r.empty ? `${plural(r.empty, 'empty text')} left unlabelled` : '',
     r.unscored ? `${plural(r.unscored, 'row')} without a gold label not scored` : '',
+    r.belowMinConfidence ? `${r.belowMinConfidence} below --min-confidence (label left empty)` : '',
     r.blankLines ? `${plural(r.blankLines, 'blank line')} skipped` : '',
   ]
     .filter(Boolean)

@@ -19,6 +19,7 @@ export interface CommonCliOptions {
 }
 
 export interface LabelCliOptions extends CommonCliOptions {
+  minConfidence?: string;
   output?: string;
   outputFormat?: string;
   scores: boolean;
@@ -27,6 +28,7 @@ export interface LabelCliOptions extends CommonCliOptions {
 }
 
 export interface EvalCliOptions extends CommonCliOptions {
+  minConfidence?: string;
   labelColumn?: string;
   json: boolean;
 }
@@ -54,6 +56,7 @@ export function labelOptions(): Option[] {
     new Option('--scores', 'add one column per label with its probability (score_<label>)').default(false),
     new Option('--label-name <name>', 'name of the added label column (default: "label")'),
     new Option('--confidence-name <name>', 'name of the added confidence column (default: "confidence")'),
+    new Option('--min-confidence <p>', 'leave the label empty (the confidence written) where the confidence is below p (0-1)'),
   ];
 }
 
@@ -61,5 +64,6 @@ export function evalOptions(): Option[] {
   return [
     new Option('--label-column <name>', 'column (JSONL key) holding the gold label: a label name or id (default: "label")'),
     new Option('--json', 'print one JSON object instead of the table').default(false),
+    new Option('--min-confidence <p>', 'add this threshold to the selective table (coverage and accuracy of the rows at or above it)'),
   ];
 }

@@ -7,6 +7,8 @@ export interface ClassifierSpec {
   numLabels: number;
   /** multi_label_classification → sigmoid per label; otherwise softmax. */
   multiLabel: boolean;
+  /** Logits are divided by it before softmax/sigmoid (calibration); 1 leaves them as they are. */
+  temperature: number;
   /** The tokenizer's padding id. */
   padId: number;
   /** Threads onnxruntime may use inside one Run(); workers × threads ≈ cores. */
@@ -66,7 +68,7 @@ export class Classifier {
     if (logits.dims.length !== 2 || logits.dims[0] !== n || logits.dims[1] !== numLabels) {
       throw new Error(`model output has shape [${logits.dims.join(', ')}], expected [${n}, ${numLabels}] (id2label has ${numLabels} labels)`);
     }
-    const out = toProbabilities(logits.data as Float32Array, n, numLabels, this.spec.multiLabel);
+    const out = toProbabilities(logits.data as Float32Array, n, numLabels, this.spec.multiLabel, this.spec.temperature);
     for (const t of Object.values(results)) t.dispose?.();
     return out;
   }
@@ -91,18 +93,19 @@ function int64Feeds(flat: Int32Array, offsets: Int32Array, width: number, padId:
 }
 
 /** Softmax (single-label) or sigmoid (multi-label) per row, computed in float64, plus the argmax. */
-export function toProbabilities(logits: ArrayLike<number>, n: number, k: number, multiLabel: boolean): BatchOutput {
+export function toProbabilities(logits: ArrayLike<number>, n: number, k: number, multiLabel: boolean, temperature = 1): BatchOutput {
   const scores = new Float32Array(n * k);
   const labelIds = new Int32Array(n);
   const confidences = new Float32Array(n);
   for (let r = 0; r < n; r++) {
     const base = r * k;
     let max = -Infinity;
-    for (let j = 0; j < k; j++) max = Math.max(max, logits[base + j]);
+    const t = temperature;
+    for (let j = 0; j < k; j++) max = Math.max(max, logits[base + j] / t);
     let sum = 0;
     const p = new Float64Array(k);
     for (let j = 0; j < k; j++) {
-      p[j] = multiLabel ? 1 / (1 + Math.exp(-logits[base + j])) : Math.exp(logits[base + j] - max);
+      p[j] = multiLabel ? 1 / (1 + Math.exp(-logits[base + j] / t)) : Math.exp(logits[base + j] / t - max);
       sum += p[j];
     }
     let best = 0;

@@ -12,6 +12,11 @@ export interface ModelInfo {
   label2id: Map<string, number>;
   /** multi_label_classification → sigmoid per label; otherwise softmax. */
   multiLabel: boolean;
+  /**
+   * Logits are divided by this before the softmax (or sigmoid): config.json's
+   * `calibration.temperature`, fitted on held-out training data; 1 when absent.
+   */
+  temperature: number;
   /** Tokens per text, special tokens included; longer texts are truncated. */
   maxLength: number;
 }
@@ -91,8 +96,20 @@ export function loadModelInfo(dir: string): ModelInfo {
     id2label,
     label2id,
     multiLabel: config.problem_type === 'multi_label_classification',
+    temperature: temperatureOf(config, configPath),
     maxLength,
   };
+}
+
+/** config.json's optional `calibration: { "temperature": T }` (T > 0); 1 when absent. */
+function temperatureOf(config: Record<string, unknown>, configPath: string): number {
+  const cal = config.calibration as { temperature?: unknown } | undefined;
+  if (cal === undefined) return 1;
+  const t = cal?.temperature;
+  if (typeof t !== 'number' || !(t > 0) || !Number.isFinite(t)) {
+    throw new LabelError('MODEL_INVALID', `config.json calibration.temperature must be a positive number, got ${JSON.stringify(t)}`, { file: configPath });
+  }
+  return t;
 }
 
 /** The gold label of an eval row as a label id: a label name, or an id read through id2label. */

@@ -10,6 +10,27 @@ export interface LabelMetrics {
   support: number;
 }
 
+/** One confidence bin of the reliability table: rows whose top-label confidence falls in (lo, hi]. */
+export interface ReliabilityBin {
+  lo: number;
+  hi: number;
+  count: number;
+  /** Share of these rows whose predicted label is the gold one (0 for an empty bin). */
+  accuracy: number;
+  /** Their mean confidence (0 for an empty bin). */
+  confidence: number;
+}
+
+/** Leaving rows below a confidence unlabelled: how many are kept and how often they are right. */
+export interface SelectiveRow {
+  min_confidence: number;
+  /** Share of the scored rows with confidence >= min_confidence. */
+  coverage: number;
+  /** Accuracy on those rows (0 when there are none). */
+  accuracy: number;
+  n: number;
+}
+
 export interface Report {
   n: number;
   accuracy: number;
@@ -19,18 +40,51 @@ export interface Report {
   per_label: Record<string, LabelMetrics>;
   /** confusion_matrix[gold][predicted], in label id order. */
   confusion_matrix: number[][];
+  /**
+   * Expected calibration error of the top label: over RELIABILITY_BINS equal-width bins of
+   * confidence, the row-weighted mean of |accuracy − mean confidence|.
+   */
+  ece: number;
+  reliability: ReliabilityBin[];
+  /** For each threshold (0.5, 0.7, 0.9, and --min-confidence if given): coverage and accuracy. */
+  selective: SelectiveRow[];
 }
 
-/** Accumulates gold/predicted pairs without keeping them: memory does not grow with the input. */
+/** Equal-width confidence bins for the ECE and the reliability table (as in Guo et al. 2017). */
+export const RELIABILITY_BINS = 15;
+
+/** Thresholds the selective table always shows. */
+export const SELECTIVE_THRESHOLDS = [0.5, 0.7, 0.9];
+
+/** Accumulates gold/predicted pairs (and confidences) without keeping them: memory does not grow with the input. */
 export class ConfusionMatrix {
   readonly counts: number[][];
+  private readonly bins = Array.from({ length: RELIABILITY_BINS }, () => ({ count: 0, correct: 0, confidence: 0 }));
+  private readonly thresholds: number[];
+  private readonly covered: { n: number; correct: number }[];
 
-  constructor(readonly labels: readonly string[]) {
+  /** `minConfidence`: an extra threshold for the selective table. */
+  constructor(readonly labels: readonly string[], minConfidence?: number) {
     this.counts = labels.map(() => labels.map(() => 0));
+    this.thresholds = [...new Set([...SELECTIVE_THRESHOLDS, ...(minConfidence !== undefined ? [minConfidence] : [])])].sort((a, b) => a - b);
+    this.covered = this.thresholds.map(() => ({ n: 0, correct: 0 }));
   }
 
-  add(gold: number, predicted: number): void {
+  /** One scored row; `confidence` is the predicted label's probability (default 1 where unknown). */
+  add(gold: number, predicted: number, confidence = 1): void {
     this.counts[gold][predicted] += 1;
+    const right = gold === predicted ? 1 : 0;
+    // bins are (lo, hi]: a confidence of exactly k/15 belongs to bin k-1 (and 0 to the first)
+    const b = Math.min(RELIABILITY_BINS - 1, Math.max(0, Math.ceil(confidence * RELIABILITY_BINS) - 1));
+    this.bins[b].count += 1;
+    this.bins[b].correct += right;
+    this.bins[b].confidence += confidence;
+    this.thresholds.forEach((t, i) => {
+      if (confidence >= t) {
+        this.covered[i].n += 1;
+        this.covered[i].correct += right;
+      }
+    });
   }
 
   report(): Report {
@@ -55,6 +109,14 @@ export class ConfusionMatrix {
     }
     const macro_f1 = present.length > 0 ? present.reduce((a, i) => a + f1s[i], 0) / present.length : 0;
     const weighted_f1 = n > 0 ? f1s.reduce((a, f, i) => a + f * support[i], 0) / n : 0;
+    const reliability = this.bins.map((b, i) => ({
+      lo: i / RELIABILITY_BINS,
+      hi: (i + 1) / RELIABILITY_BINS,
+      count: b.count,
+      accuracy: b.count > 0 ? b.correct / b.count : 0,
+      confidence: b.count > 0 ? b.confidence / b.count : 0,
+    }));
+    const ece = n > 0 ? reliability.reduce((a, b) => a + (b.count / n) * Math.abs(b.accuracy - b.confidence), 0) : 0;
     return {
       n,
       accuracy: n > 0 ? correct / n : 0,
@@ -63,6 +125,14 @@ export class ConfusionMatrix {
       labels: [...this.labels],
       per_label,
       confusion_matrix: m.map((row) => [...row]),
+      ece,
+      reliability,
+      selective: this.thresholds.map((t, i) => ({
+        min_confidence: t,
+        coverage: n > 0 ? this.covered[i].n / n : 0,
+        accuracy: this.covered[i].n > 0 ? this.covered[i].correct / this.covered[i].n : 0,
+        n: this.covered[i].n,
+      })),
     };
   }
 }
@@ -89,5 +159,12 @@ export function formatReport(r: Report): string {
   r.labels.forEach((l, i) => {
     lines.push(`${l.padEnd(width)}  ${r.confusion_matrix[i].map((x) => String(x).padStart(cw)).join(' ')}`);
   });
+  lines.push('', `calibration: ECE ${f(r.ece)} (top label, ${r.reliability.length} equal-width bins)`, 'confidence      rows  accuracy  mean confidence');
+  for (const b of r.reliability) {
+    if (b.count === 0) continue;
+    lines.push(`(${b.lo.toFixed(2)}, ${b.hi.toFixed(2)}]  ${String(b.count).padStart(6)}  ${f(b.accuracy)}    ${f(b.confidence)}`);
+  }
+  lines.push('', 'leaving rows below a confidence unlabelled', 'min confidence  coverage  accuracy  rows');
+  for (const s of r.selective) lines.push(`${s.min_confidence.toFixed(2).padEnd(14)}  ${f(s.coverage)}    ${f(s.accuracy)}    ${s.n}`);
   return lines.join('\n') + '\n';
 }

@@ -66,7 +66,7 @@ function round(x: number): number {
 function predictionValues(lr: LabelledRow, opts: WriterOptions): (string | number | null)[] {
   const p = lr.prediction;
   const empty = p.labelId < 0;
-  const values: (string | number | null)[] = [empty ? null : opts.id2label[p.labelId], empty ? null : round(p.confidence)];
+  const values: (string | number | null)[] = [empty || p.abstained ? null : opts.id2label[p.labelId], empty ? null : round(p.confidence)];
   for (let i = 0; i < opts.names.scores.length; i++) {
     values.push(empty || !p.scores ? null : round(p.scores[i]));
   }

@@ -196,7 +196,7 @@ class Writer implements ParquetRowWriter {
     }
     const p = lr.prediction;
     const empty = p.labelId < 0;
-    this.labels.push(empty ? null : this.opts.id2label[p.labelId]);
+    this.labels.push(empty || p.abstained ? null : this.opts.id2label[p.labelId]);
     this.conf.push(empty ? null : p.confidence);
     for (let s = 0; s < this.scores.length; s++) this.scores[s].push(empty || !p.scores ? null : p.scores[s]);
     this.rows++;
