@@ -56,7 +56,7 @@ async function roundTrip(format: Format, table: string[][], cuts: number[]): Pro
     id2label: LABELS,
     names: outputNames({ labelName: 'label', confidenceName: 'confidence', scores: false }, LABELS),
   });
-  for await (const item of labelRows(reader.items, byLength, { batchSize: 3, windowSize: 5 })) {
+  for await (const item of labelRows(reader.items, byLength, { shareSize: 3, windowSize: 5 })) {
     if ('kind' in item) throw new Error(`unexpected bad row at line ${item.line}: ${item.reason}`);
     if (!writer.write(item)) await writer.drain();
   }

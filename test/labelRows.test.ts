@@ -2,6 +2,7 @@ import type { BatchOutput } from '../src/types';
 import { labelRows, type OutputItem } from '../src/pipeline/labelRows';
 import type { BatchRunner } from '../src/pipeline/labelRows';
 import type { ReadItem } from '../src/types';
+import { labelShare } from '../src/pipeline/share';
 
 /** A runner whose batches finish in a scrambled order: label id = text length mod 3. */
 class ScrambledRunner implements BatchRunner {
@@ -36,7 +37,7 @@ async function collect(gen: AsyncGenerator<OutputItem>): Promise<OutputItem[]> {
 describe('labelRows', () => {
   test('every item comes back once, in input order, whatever order batches finish in', async () => {
     const runner = new ScrambledRunner();
-    const out = await collect(labelRows(items(1000), runner, { batchSize: 8, windowSize: 64 }));
+    const out = await collect(labelRows(items(1000), runner, { shareSize: 8, windowSize: 64 }));
     expect(out.map((o) => ('kind' in o ? o.line : o.row.line))).toEqual(Array.from({ length: 1000 }, (_, i) => i + 2));
     for (const o of out) {
       if ('kind' in o) continue;
@@ -45,14 +46,14 @@ describe('labelRows', () => {
     }
   });
 
-  test('batches are grouped by length within a window and never exceed the batch size', async () => {
+  test('a window is cut into contiguous shares of at most shareSize rows, at least one per worker', async () => {
     const runner = new ScrambledRunner();
-    await collect(labelRows(items(200), runner, { batchSize: 8, windowSize: 64 }));
+    await collect(labelRows(items(200), runner, { shareSize: 8, windowSize: 64 }));
     expect(Math.max(...runner.batches.map((b) => b.length))).toBeLessThanOrEqual(8);
-    for (const b of runner.batches) {
-      const lengths = b.map((t) => t.length);
-      expect(lengths).toEqual([...lengths].sort((x, y) => x - y));
-    }
+    const wide = new ScrambledRunner();
+    await collect(labelRows(items(64), wide, { shareSize: 1000, windowSize: 64 }));
+    // three workers: the 55 texts to label in the window (64 less 4 bad rows and 5 blank texts) are split three ways
+    expect(wide.batches.map((b) => b.length)).toEqual([19, 19, 17]);
   });
 
   test('a read error comes after every row read before it', async () => {
@@ -61,7 +62,7 @@ describe('labelRows', () => {
       throw new Error('boom');
     }
     const seen: number[] = [];
-    const gen = labelRows(failing(), new ScrambledRunner(), { batchSize: 4, windowSize: 16 });
+    const gen = labelRows(failing(), new ScrambledRunner(), { shareSize: 4, windowSize: 16 });
     await expect(
       (async () => {
         for await (const o of gen) seen.push('kind' in o ? o.line : o.row.line);
@@ -72,7 +73,7 @@ describe('labelRows', () => {
 
   test('a failing batch fails the run with WORKER_FAILED naming the lines of its rows', async () => {
     const runner: BatchRunner = { size: 1, run: async () => Promise.reject(new Error('worker died')) };
-    await expect(collect(labelRows(items(10), runner, { batchSize: 4 }))).rejects.toMatchObject({
+    await expect(collect(labelRows(items(10), runner, { shareSize: 4 }))).rejects.toMatchObject({
       code: 'WORKER_FAILED',
       message: expect.stringMatching(/^rows at lines [\d, ]+: worker died$/),
     });
@@ -83,7 +84,7 @@ describe('labelRows', () => {
     async function* sized(): AsyncGenerator<ReadItem> {
       for await (const it of items(40)) yield { ...it, bytes: 10 };
     }
-    const gen = labelRows(sized(), new ScrambledRunner(), { batchSize: 4, windowSize: 16, onLabelled: (r, b) => calls.push([r, b]) });
+    const gen = labelRows(sized(), new ScrambledRunner(), { shareSize: 4, windowSize: 16, onLabelled: (r, b) => calls.push([r, b]) });
     const first = await gen.next();
     expect(first.done).toBe(false);
     // the whole first window was reported before its first row came out
@@ -102,7 +103,7 @@ describe('labelRows', () => {
         yield it;
       }
     }
-    const gen = labelRows(counting(), new ScrambledRunner(), { batchSize: 8, windowSize: 64 });
+    const gen = labelRows(counting(), new ScrambledRunner(), { shareSize: 8, windowSize: 64 });
     await gen.next();
     await new Promise((r) => setTimeout(r, 50));
     expect(read).toBeLessThanOrEqual(64 * 3);
@@ -116,7 +117,7 @@ describe('labelRows', () => {
       for (let i = 0; i < 10; i++) yield { kind: 'row', line: i + 2, text: `row ${i}` };
       await stall; // like a pipe whose writer is still open
     }
-    const gen = labelRows(trickle(), new ScrambledRunner(), { batchSize: 4, windowSize: 256 });
+    const gen = labelRows(trickle(), new ScrambledRunner(), { shareSize: 4, windowSize: 256 });
     const first: number[] = [];
     for (let i = 0; i < 10; i++) {
       const r = await gen.next();
@@ -125,5 +126,32 @@ describe('labelRows', () => {
     expect(first).toEqual(Array.from({ length: 10 }, (_, i) => i + 2));
     release();
     expect((await gen.next()).done).toBe(true);
+  });
+});
+
+describe('labelShare (inside a worker)', () => {
+  test('batches are grouped by token count, never exceed the batch size, and results come back in the share\'s order', async () => {
+    const texts = Array.from({ length: 50 }, (_, i) => 'w '.repeat((i * 37) % 23 + 1).trim());
+    const encode = (t: string) => t.split(' ').map((_, j) => j + 1);
+    const seen: number[][] = [];
+    const out = await labelShare(texts, encode, async (flat, offsets) => {
+      const lengths = Array.from({ length: offsets.length - 1 }, (_, j) => offsets[j + 1] - offsets[j]);
+      seen.push(lengths);
+      const n = lengths.length;
+      const scores = new Float32Array(n * 2);
+      lengths.forEach((l, j) => (scores[j * 2 + (l % 2)] = 1));
+      return { labelIds: Int32Array.from(lengths, (l) => l % 2), confidences: Float32Array.from(lengths, (l) => l / 100), scores };
+    }, 8);
+    expect(Math.max(...seen.map((b) => b.length))).toBe(8);
+    for (const b of seen) expect(b).toEqual([...b].sort((x, y) => x - y));
+    // across batches too: lengths never go down
+    const flat = seen.flat();
+    expect(flat).toEqual([...flat].sort((x, y) => x - y));
+    texts.forEach((t, i) => {
+      const tokens = t.split(' ').length;
+      expect(out.labelIds[i]).toBe(tokens % 2);
+      expect(out.confidences[i]).toBeCloseTo(tokens / 100, 6);
+      expect(out.scores[i * 2 + (tokens % 2)]).toBe(1);
+    });
   });
 });

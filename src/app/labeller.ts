@@ -1,12 +1,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { LabelError } from '../errors';
-import { packIds, type ClassifierSpec } from '../infer/classifier';
 import { loadModelInfo, type ModelInfo } from '../infer/modelDir';
-import type { IdsBatch } from '../pipeline/classifyWorker';
+import type { ClassifyWorkerData, ShareTask } from '../pipeline/classifyWorker';
 import { isBlankText, labelRows, type BatchRunner, type OutputItem } from '../pipeline/labelRows';
 import { PoolError, WorkerPool } from '../pipeline/pool';
-import { loadTokenizer, type TextTokenizer } from '../tokenizer';
 import type { BatchOutput, InputRow, ReadItem } from '../types';
 import { normalizeLabellerOptions, type LabellerConfig, type LabellerOptions } from './options';
 
@@ -29,15 +27,15 @@ function workerScript(): string {
 }
 
 /**
- * A model loaded into a pool of worker threads, one onnxruntime session each, with its tokenizer on
- * this thread (token counts group texts of similar length into batches). Made by createLabeller().
+ * A model loaded into a pool of worker threads, each with its own tokenizer and onnxruntime
+ * session: the main thread hands out shares of texts and puts the results back in order. Made by
+ * createLabeller().
  */
 export class Labeller implements BatchRunner {
   private constructor(
     readonly info: ModelInfo,
     readonly config: LabellerConfig,
-    private readonly tokenizer: TextTokenizer,
-    private readonly pool: WorkerPool<IdsBatch, BatchOutput>,
+    private readonly pool: WorkerPool<ShareTask, BatchOutput>,
   ) {}
 
   /** Labels in id order, from the model's config.json. */
@@ -58,43 +56,36 @@ export class Labeller implements BatchRunner {
   static async create(opts: LabellerOptions = {}): Promise<Labeller> {
     const config = normalizeLabellerOptions(opts);
     const info = loadModelInfo(config.model);
-    let tokenizer: TextTokenizer;
-    try {
-      tokenizer = loadTokenizer(info.dir, info.maxLength);
-    } catch (err) {
-      throw new LabelError('MODEL_INVALID', `cannot load the tokenizer: ${(err as Error).message}`, { file: config.model });
-    }
-    const spec: ClassifierSpec = {
-      onnxPath: info.onnxPath,
-      numLabels: info.id2label.length,
-      multiLabel: info.multiLabel,
-      temperature: info.temperature,
-      padId: tokenizer.padId,
-      intraOpThreads: config.threads,
+    const workerData: ClassifyWorkerData = {
+      spec: {
+        onnxPath: info.onnxPath,
+        numLabels: info.id2label.length,
+        multiLabel: info.multiLabel,
+        temperature: info.temperature,
+        intraOpThreads: config.threads,
+      },
+      modelDir: info.dir,
+      maxLength: info.maxLength,
+      batchSize: config.batchSize,
     };
-    let pool: WorkerPool<IdsBatch, BatchOutput>;
+    let pool: WorkerPool<ShareTask, BatchOutput>;
     try {
-      pool = await WorkerPool.start<IdsBatch, BatchOutput>({
+      pool = await WorkerPool.start<ShareTask, BatchOutput>({
         script: workerScript(),
-        workerData: spec,
+        workerData,
         size: config.workers,
         resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GEN_MB },
       });
     } catch (err) {
       throw new LabelError('MODEL_INVALID', `cannot load the model: ${(err as Error).message}`, { file: config.model });
     }
-    return new Labeller(info, config, tokenizer, pool);
+    return new Labeller(info, config, pool);
   }
 
-  encode(text: string): number[] {
-    return this.tokenizer.encode(text);
-  }
-
-  /** One batch through a worker; a worker failure becomes WORKER_FAILED (labelRows adds the rows' lines). */
-  async run(texts: string[], ids?: number[][]): Promise<BatchOutput> {
-    const batch = packIds(ids ?? texts.map((t) => this.tokenizer.encode(t)));
+  /** One share of texts through a worker; a worker failure becomes WORKER_FAILED (labelRows adds the rows' lines). */
+  async run(texts: string[]): Promise<BatchOutput> {
     try {
-      return await this.pool.run(batch);
+      return await this.pool.run({ texts });
     } catch (err) {
       if (err instanceof PoolError) throw new LabelError('WORKER_FAILED', err.kind === 'task' ? `worker failed: ${err.message}` : err.message);
       throw err;
@@ -103,7 +94,7 @@ export class Labeller implements BatchRunner {
 
   /** Rows (from a reader) in, every row out once in input order with its prediction; for labelFile and evaluate. */
   labelRows(items: AsyncIterable<ReadItem>, opts: { signal?: AbortSignal; onLabelled?: (rows: number, bytes: number) => void } = {}): AsyncGenerator<OutputItem> {
-    return labelRows(items, this, { batchSize: this.config.batchSize, ...opts });
+    return labelRows(items, this, opts);
   }
 
   /** Labels texts; results in input order. */

@@ -7,9 +7,15 @@ import type { Format } from '../types';
 /** The embedded default model, shipped in the package's model/ folder. */
 export const DEFAULT_MODEL_DIR = path.resolve(__dirname, '../../model');
 
+/** The embedded models by name: `--model fast` (a directory named like one is given as ./fast). */
+export const EMBEDDED_MODELS: Record<string, string> = {
+  default: DEFAULT_MODEL_DIR,
+  fast: path.resolve(__dirname, '../../model-fast'),
+};
+
 /** How the labeller runs: the model and its parallelism. Every field may be left out. */
 export interface LabellerOptions {
-  /** Model directory (Hugging Face layout with model.onnx); default: the embedded model. */
+  /** Model directory (Hugging Face layout with model.onnx), or an embedded model's name (`default`, `fast`); default: the embedded default model. */
   model?: string;
   /** Worker threads, each with its own ONNX session; default: the available cores. */
   workers?: number | string;
@@ -106,7 +112,7 @@ export function normalizeLabellerOptions(opts: LabellerOptions = {}): LabellerCo
   const cores = os.availableParallelism();
   const workers = positiveInt('--workers', opts.workers, cores);
   return {
-    model: opts.model ?? DEFAULT_MODEL_DIR,
+    model: opts.model === undefined ? DEFAULT_MODEL_DIR : EMBEDDED_MODELS[opts.model] ?? opts.model,
     workers,
     threads: positiveInt('--threads', opts.threads, Math.max(1, Math.floor(cores / workers))),
     batchSize: positiveInt('--batch-size', opts.batchSize, 16),

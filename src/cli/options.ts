@@ -38,7 +38,7 @@ export function commonOptions(): Option[] {
   return [
     new Option('--format <format>', 'input format: csv, tsv (no quoting), tsv-quoted or jsonl (default: from the extension; stdin: csv)'),
     new Option('--text-column <name>', 'column (JSONL key) holding the text (default: "text")'),
-    new Option('--model <dir>', `model directory (Hugging Face layout with model.onnx) (default: the embedded model, ${DEFAULT_MODEL_DIR})`),
+    new Option('--model <dir|name>', `model directory (Hugging Face layout with model.onnx), or an embedded model: default (${DEFAULT_MODEL_DIR}) or fast`),
     new Option('--workers <n>', 'worker threads, each with its own ONNX session (default: available cores)'),
     new Option('--threads <n>', 'onnxruntime threads per worker (default: cores / workers)'),
     new Option('--batch-size <n>', 'texts per inference batch (default: 16)'),

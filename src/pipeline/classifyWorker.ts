@@ -1,18 +1,34 @@
-/** The worker script of a labelling pool: one onnxruntime session per thread, built before READY. */
-import { serveTasks } from './workerHost';
+/**
+ * The worker script of a labelling pool: one onnxruntime session and one tokenizer per thread,
+ * built before READY. A task is a share of texts (a few hundred to a few thousand rows of a
+ * window): tokenized, grouped by length into batches and labelled here, off the main thread.
+ */
 import type { BatchOutput } from '../types';
 import { Classifier, type ClassifierSpec } from '../infer/classifier';
+import { loadTokenizer } from '../tokenizer';
+import { labelShare } from './share';
+import { serveTasks } from './workerHost';
 
-export interface IdsBatch {
-  flat: Int32Array;
-  offsets: Int32Array;
+export interface ClassifyWorkerData {
+  spec: Omit<ClassifierSpec, 'padId'>;
+  modelDir: string;
+  maxLength: number;
+  batchSize: number;
 }
 
-serveTasks<IdsBatch, BatchOutput>(async (data) => {
-  const classifier = await Classifier.create(data as ClassifierSpec);
+export interface ShareTask {
+  texts: string[];
+}
+
+serveTasks<ShareTask, BatchOutput>(async (data) => {
+  const { spec, modelDir, maxLength, batchSize } = data as ClassifyWorkerData;
+  const tokenizer = loadTokenizer(modelDir, maxLength);
+  const classifier = await Classifier.create({ ...spec, padId: tokenizer.padId });
+  const encode = (t: string) => tokenizer.encode(t);
+  const classify = (flat: Int32Array, offsets: Int32Array) => classifier.classifyIds(flat, offsets);
   return {
-    async run(batch) {
-      const out = await classifier.classifyIds(batch.flat, batch.offsets);
+    async run(task) {
+      const out = await labelShare(task.texts, encode, classify, batchSize);
       return { value: out, transfer: [out.labelIds.buffer, out.confidences.buffer, out.scores.buffer] as ArrayBuffer[] };
     },
     close: () => classifier.release(),

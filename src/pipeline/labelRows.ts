@@ -1,22 +1,20 @@
 import { LabelError } from '../errors';
 import type { BadRow, BatchOutput, InputRow, LabelledRow, ReadItem } from '../types';
 
-/** What the labelling loop needs from a model: batches in, probabilities out. Tests substitute their own. */
+/** What the labelling loop needs from a model: a share of texts in, their probabilities out, in order. Tests substitute their own. */
 export interface BatchRunner {
-  /** Batches it can run at once (workers); windows are sized from it. */
+  /** Shares it can run at once (workers); windows are sized from it. */
   readonly size: number;
-  /** `ids`, when given, are the texts' token ids from `encode`, so the runner need not tokenize again. */
-  run(texts: string[], ids?: number[][]): Promise<BatchOutput>;
-  /** Token ids of a text, as the model's tokenizer makes them; lets batches be grouped by token count. */
-  encode?(text: string): number[];
+  run(texts: string[]): Promise<BatchOutput>;
 }
 
 export type OutputItem = LabelledRow | BadRow;
 
 export interface LabelOptions {
-  batchSize: number;
-  /** Rows read ahead and grouped by length before batching; defaults to 4096 (or 4 batches per worker if more). */
+  /** Rows read ahead and labelled together; default 4096, or one share per worker if more. */
   windowSize?: number;
+  /** Rows per share (one worker's task); default 1024. */
+  shareSize?: number;
   /** Stops the reading; what was read is still labelled and yielded. */
   signal?: AbortSignal;
   /** Told as rows finish (labelled, or needing no model), before they are yielded in order: for progress. */
@@ -39,45 +37,20 @@ const WINDOWS_IN_FLIGHT = 2;
 const IDLE_MS = 25;
 
 /**
- * Default rows per window. Wide windows let length-aware batching find texts of nearly the same
- * token count (padding ~2% at 4096 rows vs ~19% at 256 on the emotion texts; see bench/README.md);
- * memory stays small (two windows of rows in flight).
+ * Default rows per window: enough for a share per worker on small machines (4 shares of 1024 on
+ * 2 cores), so that every worker has work while the next window is read; memory stays small (two
+ * windows of rows in flight).
  */
 const MIN_WINDOW = 4096;
 
-/** Texts tokenized on the main thread between two turns of the event loop. */
-const ENCODE_SLICE = 64;
+/**
+ * Rows per share: one task for one worker, which tokenizes its texts and groups them by token count.
+ * Wider shares pad less (1.4% more tokens than the texts need at 2048 rows, 2.5% at 1024, 9.3% at
+ * 256 on the emotion and GoEmotions texts; bench/README.md) but report progress less often.
+ */
+const SHARE_SIZE = 1024;
 
 type Wait<T> = { kind: 'item'; result: IteratorResult<T> } | { kind: 'idle' } | { kind: 'aborted' };
-
-/**
- * Waits for a read, but gives up when the signal aborts (a reader blocked on an idle pipe must not
- * keep SIGINT from taking effect) or, with `idleMs`, when the input goes quiet (rows trickling in
- * through a pipe are labelled without waiting for a full window). The read itself is not lost:
- * the caller keeps it for the next window.
- */
-function waitForRead<T>(read: Promise<IteratorResult<T>>, signal: AbortSignal | undefined, idleMs?: number): Promise<Wait<T>> {
-  if (signal?.aborted) return Promise.resolve({ kind: 'aborted' });
-  return new Promise((resolve, reject) => {
-    let timer: NodeJS.Timeout | undefined;
-    const onAbort = () => finish({ kind: 'aborted' });
-    const finish = (w: Wait<T>) => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-      resolve(w);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-    if (idleMs !== undefined) timer = setTimeout(() => finish({ kind: 'idle' }), idleMs);
-    read.then(
-      (result) => finish({ kind: 'item', result }),
-      (err) => {
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-        reject(err);
-      },
-    );
-  });
-}
 
 /** "lines 3, 7, 12 … (32 rows)": which rows a failed batch held. */
 function describeLines(rows: InputRow[]): string {
@@ -87,13 +60,11 @@ function describeLines(rows: InputRow[]): string {
 }
 
 /**
- * Labels one window of rows: texts are sorted by length and cut into batches, so that each batch
- * pads little (length-aware batching); the results are put back in input order. When the runner
- * can tokenize (`encode`), the length is the token count and the ids go to the runner with the
- * texts, so they are not tokenized twice; a text the tokenizer throws on is sent as text alone and
- * fails in the runner like any other batch. Otherwise the length is the character count.
+ * Labels one window of rows: the rows to label are cut into contiguous shares of about `shareSize`
+ * (at least one per worker), each share labelled by one worker, which groups its texts by token
+ * count into batches (share.ts); the results are put back in input order.
  */
-async function labelWindow(window: ReadItem[], runner: BatchRunner, batchSize: number, onLabelled?: LabelOptions['onLabelled']): Promise<OutputItem[]> {
+async function labelWindow(window: ReadItem[], runner: BatchRunner, shareSize: number, onLabelled?: LabelOptions['onLabelled']): Promise<OutputItem[]> {
   const out: OutputItem[] = new Array(window.length);
   const todo: number[] = [];
   let doneBytes = 0;
@@ -104,30 +75,14 @@ async function labelWindow(window: ReadItem[], runner: BatchRunner, batchSize: n
     doneBytes += item.bytes ?? 0;
   });
   if (window.length > todo.length) onLabelled?.(window.length - todo.length, doneBytes);
-  const encoded: (number[] | undefined)[] = new Array(window.length);
-  const length: number[] = new Array(window.length);
-  let n = 0;
-  for (const i of todo) {
-    const text = (window[i] as InputRow).text;
-    if (runner.encode) {
-      // let the pool hand out batches meanwhile: workers must not wait for a whole window's tokenizing
-      if (++n % ENCODE_SLICE === 0) await new Promise((resolve) => setImmediate(resolve));
-      try {
-        encoded[i] = runner.encode(text);
-      } catch {
-        encoded[i] = undefined;
-      }
-    }
-    length[i] = encoded[i]?.length ?? text.length;
-  }
-  todo.sort((a, b) => length[a] - length[b]);
+  const shares = Math.max(Math.min(runner.size, todo.length), Math.ceil(todo.length / shareSize));
+  const size = Math.ceil(todo.length / Math.max(1, shares));
   const batches: Promise<void>[] = [];
-  for (let start = 0; start < todo.length; start += batchSize) {
-    const idx = todo.slice(start, start + batchSize);
+  for (let start = 0; start < todo.length; start += size) {
+    const idx = todo.slice(start, start + size);
     const rows = idx.map((i) => window[i] as InputRow);
-    const ids = idx.every((i) => encoded[i] !== undefined) ? idx.map((i) => encoded[i]!) : undefined;
     batches.push(
-      runner.run(rows.map((r) => r.text), ids).then((res) => {
+      runner.run(rows.map((r) => r.text)).then((res) => {
         onLabelled?.(rows.length, rows.reduce((sum, r) => sum + (r.bytes ?? 0), 0));
         const k = res.scores.length / idx.length;
         idx.forEach((i, j) => {
@@ -141,7 +96,7 @@ async function labelWindow(window: ReadItem[], runner: BatchRunner, batchSize: n
           };
         });
       }, (err: Error) => {
-        // the runner knows batches; the rows' lines are known here
+        // the runner knows texts; the rows' lines are known here
         throw new LabelError(err instanceof LabelError ? err.code : 'WORKER_FAILED', `rows at lines ${describeLines(rows)}: ${err.message}`);
       }),
     );
@@ -161,7 +116,8 @@ export async function* labelRows(
   runner: BatchRunner,
   opts: LabelOptions,
 ): AsyncGenerator<OutputItem> {
-  const windowSize = opts.windowSize ?? Math.max(MIN_WINDOW, opts.batchSize * runner.size * 4);
+  const shareSize = opts.shareSize ?? SHARE_SIZE;
+  const windowSize = opts.windowSize ?? Math.max(MIN_WINDOW, shareSize * runner.size);
   const it = items[Symbol.asyncIterator]();
   const inflight: Promise<OutputItem[]>[] = [];
   let done = false;
@@ -169,30 +125,64 @@ export async function* labelRows(
 
   // A read still pending when the last window was cut short by idle input; the next window starts with it.
   let pending: Promise<IteratorResult<ReadItem>> | undefined;
-  // `quiet`: labelled rows are waiting to be yielded, so an idle input must not hold them back.
+  // One wait at a time: the current read's resolver, which the abort listener and the idle timer
+  // (one per window, re-armed while rows keep coming; not one per row, which cost more main-thread
+  // time than parsing the row: bench/README.md, "Main thread") may settle first.
+  let settle: ((w: Wait<ReadItem>) => void) | undefined;
+  let lastRead = 0;
+  let idleArmed = false;
+  let timer: NodeJS.Timeout | undefined;
+  const onAbort = () => settle?.({ kind: 'aborted' });
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
+  const checkIdle = () => {
+    const since = performance.now() - lastRead;
+    if (idleArmed && since >= IDLE_MS) settle?.({ kind: 'idle' });
+    else timer = setTimeout(checkIdle, Math.max(1, IDLE_MS - since));
+  };
+  // Waits for each read, giving up when the signal aborts (a reader blocked on an idle pipe must not
+  // keep SIGINT from taking effect) or, once the window has rows (or labelled rows wait to be
+  // yielded: `quiet`), when the input goes quiet: rows trickling in through a pipe are labelled
+  // without waiting for a full window. The read itself is not lost: the next window starts with it.
   const readWindow = async (quiet: boolean): Promise<ReadItem[]> => {
     const window: ReadItem[] = [];
-    while (window.length < windowSize) {
-      const read = pending ?? it.next();
-      pending = undefined;
-      read.catch(() => undefined); // a read abandoned on abort may fail once its stream is destroyed
-      let wait: Wait<ReadItem>;
-      try {
-        wait = await waitForRead(read, opts.signal, window.length > 0 || quiet ? IDLE_MS : undefined);
-      } catch (err) {
-        readError = err;
-        done = true;
-        break;
+    lastRead = performance.now();
+    timer = setTimeout(checkIdle, IDLE_MS);
+    try {
+      while (window.length < windowSize) {
+        if (opts.signal?.aborted) {
+          done = true;
+          break;
+        }
+        const read = pending ?? it.next();
+        pending = undefined;
+        read.catch(() => undefined); // a read abandoned on abort may fail once its stream is destroyed
+        idleArmed = window.length > 0 || quiet;
+        let wait: Wait<ReadItem>;
+        try {
+          wait = await new Promise<Wait<ReadItem>>((resolve, reject) => {
+            settle = resolve;
+            read.then((result) => resolve({ kind: 'item', result }), reject);
+          });
+        } catch (err) {
+          readError = err;
+          done = true;
+          break;
+        } finally {
+          settle = undefined;
+        }
+        if (wait.kind === 'idle') {
+          pending = read;
+          break;
+        }
+        if (wait.kind === 'aborted' || wait.result.done) {
+          done = true;
+          break;
+        }
+        window.push(wait.result.value);
+        lastRead = performance.now();
       }
-      if (wait.kind === 'idle') {
-        pending = read;
-        break;
-      }
-      if (wait.kind === 'aborted' || wait.result.done) {
-        done = true;
-        break;
-      }
-      window.push(wait.result.value);
+    } finally {
+      clearTimeout(timer);
     }
     return window;
   };
@@ -202,7 +192,7 @@ export async function* labelRows(
       while (!done && inflight.length < WINDOWS_IN_FLIGHT) {
         const window = await readWindow(inflight.length > 0);
         if (window.length === 0) break;
-        const p = labelWindow(window, runner, opts.batchSize, opts.onLabelled);
+        const p = labelWindow(window, runner, shareSize, opts.onLabelled);
         p.catch(() => undefined); // awaited below; this only keeps a later window's failure from going unhandled
         inflight.push(p);
       }
@@ -212,6 +202,7 @@ export async function* labelRows(
     }
     if (readError !== undefined) throw readError;
   } finally {
+    opts.signal?.removeEventListener('abort', onAbort);
     // Close the reader early unless a read is still outstanding (closing would wait for it; the
     // caller destroys the input stream instead).
     if (!done && !pending) await it.return?.();

@@ -14,6 +14,22 @@ function decodeLatin1Field(field: string): string {
   return decodeField(Buffer.from(field, 'latin1'));
 }
 
+const NON_ASCII = /[^\x00-\x7f]/;
+
+/**
+ * The fields of one record, decoded: the record's raw bytes are checked once (UTF-8, no NUL), and
+ * only fields with bytes above 0x7F are decoded again (a latin1 string of ASCII bytes is already the
+ * text). Same result as decodeLatin1Field on every field, at a fraction of the cost per row.
+ */
+function decodeRecord(record: string[], raw: string): string[] {
+  if (!NON_ASCII.test(raw)) {
+    if (raw.includes('\0')) throw new RowProblem('NUL_BYTE', 'NUL byte in field');
+    return record;
+  }
+  decodeField(Buffer.from(raw, 'latin1'));
+  return record.map((f) => (NON_ASCII.test(f) ? Buffer.from(f, 'latin1').toString('utf8') : f));
+}
+
 /** CSV, and TSV with CSV-style quotes (`tsv-quoted`), through csv-parse. */
 export async function openCsv(input: Readable, opts: ReaderOptions): Promise<TableReader> {
   const stats: ReadStats = { blankLines: 0 };
@@ -111,7 +127,7 @@ export async function openCsv(input: Readable, opts: ReaderOptions): Promise<Tab
               `expected ${columns.length} fields as in the header, found ${record.length}`,
             );
           }
-          const fields = record.map(decodeLatin1Field);
+          const fields = decodeRecord(record, raw);
           const row: InputRow = { kind: 'row', line: start, text: fields[textIdx], fields, bytes: size };
           if (labelIdx >= 0) row.gold = goldOf(fields[labelIdx]);
           yield row;
