@@ -1,5 +1,6 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --expose-gc
 'use strict';
+// --expose-gc: the CLI collects its main heap every few seconds on long runs (src/cli/heap.ts).
 const path = require('node:path');
 const fs = require('node:fs');
 

@@ -2,20 +2,37 @@
 with onnxruntime + tokenizers (no torch), the same inputs the CLI feeds.
 
     python training/evaluate_onnx.py MODEL_DIR [--onnx model_quantized.onnx] [--data-dir DIR] [--json OUT]
+        [--session-config KEY=VALUE] [--golden OUT]
 
 Truncation length: min(max_position_embeddings, tokenizer_config model_max_length), like the CLI
 (and never longer than the tokenizer.json truncation setting, if any).
+
+--golden OUT writes the reference that test/default-model.test.ts checks the CLI against
+(fixtures/default-model/reference.json): per data set n, the exact number of correct rows,
+accuracy and macro-F1 at full precision (scikit-learn), and every row's predicted label id and
+probabilities (softmax of the logits in float64, rounded to 6 decimals). Unlike --json it holds no
+timing, so the same command on the same files writes the same bytes. Everything in it is computed
+here, independently of the CLI: the tokenizer is the Rust `tokenizers` library, the inference
+Python onnxruntime, the metrics scikit-learn. --session-config KEY=VALUE passes onnxruntime session
+config entries, e.g. the graph fusion the CLI turns off (src/infer/classifier.ts):
+optimization.disable_specified_optimizers=SkipLayerNormFusion.
 """
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
+import re
+import shlex
+import sys
 import time
 from pathlib import Path
 
 import numpy as np
 import onnxruntime as ort
 import pandas as pd
+import sklearn
+import tokenizers
 from sklearn.metrics import accuracy_score, classification_report, f1_score
 from tokenizers import Tokenizer
 
@@ -24,7 +41,7 @@ DEFAULT_DATA_DIR = SCRIPT_DIR.parent.parent / "shared" / "data"
 SETS = ("emotion", "goemotions6")
 
 
-def load_model(model_dir: Path, onnx_name: str | None, threads: int):
+def load_model(model_dir: Path, onnx_name: str | None, threads: int, session_config: dict[str, str] | None = None):
     cfg = json.loads((model_dir / "config.json").read_text())
     id2label = {int(k): v for k, v in cfg["id2label"].items()}
     max_len = int(cfg.get("max_position_embeddings", 512))
@@ -42,15 +59,18 @@ def load_model(model_dir: Path, onnx_name: str | None, threads: int):
         onnx_name = "model.onnx" if (model_dir / "model.onnx").exists() else "model_quantized.onnx"
     so = ort.SessionOptions()
     so.intra_op_num_threads = threads
+    for key, value in (session_config or {}).items():
+        so.add_session_config_entry(key, value)
     sess = ort.InferenceSession(str(model_dir / onnx_name), so, providers=["CPUExecutionProvider"])
     return cfg, id2label, tok, sess, onnx_name, max_len
 
 
-def predict(tok: Tokenizer, sess, texts: list[str], batch_size: int = 64) -> np.ndarray:
+def predict_logits(tok: Tokenizer, sess, texts: list[str], batch_size: int = 64) -> np.ndarray:
+    """Logits (float32, len(texts) x labels), in input order."""
     input_names = [i.name for i in sess.get_inputs()]
     encs = tok.encode_batch(texts)
     order = sorted(range(len(texts)), key=lambda i: len(encs[i].ids))
-    preds = np.zeros(len(texts), dtype=np.int64)
+    out = None
     for s in range(0, len(order), batch_size):
         idx = order[s:s + batch_size]
         L = max(len(encs[i].ids) for i in idx)
@@ -62,8 +82,24 @@ def predict(tok: Tokenizer, sess, texts: list[str], batch_size: int = 64) -> np.
             arr["attention_mask"][r, :n] = e.attention_mask
             arr["token_type_ids"][r, :n] = e.type_ids
         logits = sess.run(["logits"], {n: arr[n] for n in input_names})[0]
-        preds[idx] = logits.argmax(-1)
-    return preds
+        if out is None:
+            out = np.zeros((len(texts), logits.shape[1]), dtype=np.float32)
+        out[idx] = logits
+    return out
+
+
+def predict(tok: Tokenizer, sess, texts: list[str], batch_size: int = 64) -> np.ndarray:
+    return predict_logits(tok, sess, texts, batch_size).argmax(-1)
+
+
+def softmax64(logits: np.ndarray) -> np.ndarray:
+    z = logits.astype(np.float64)
+    z = np.exp(z - z.max(-1, keepdims=True))
+    return z / z.sum(-1, keepdims=True)
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def main() -> None:
@@ -73,23 +109,53 @@ def main() -> None:
     ap.add_argument("--data-dir", default=str(DEFAULT_DATA_DIR))
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--json", default=None, help="write metrics to this JSON file")
+    ap.add_argument("--session-config", action="append", default=[], metavar="KEY=VALUE",
+                    help="onnxruntime session config entry (repeatable), e.g. the CLI's "
+                         "optimization.disable_specified_optimizers=SkipLayerNormFusion")
+    ap.add_argument("--golden", default=None,
+                    help="write the exact reference (counts, full-precision metrics, per-row predictions) to this JSON file")
     ap.add_argument("--report", action="store_true", help="print per-class report")
     args = ap.parse_args()
 
     model_dir = Path(args.model_dir)
-    cfg, id2label, tok, sess, onnx_name, max_len = load_model(model_dir, args.onnx, args.threads)
+    session_config = dict(kv.split("=", 1) for kv in args.session_config)
+    cfg, id2label, tok, sess, onnx_name, max_len = load_model(model_dir, args.onnx, args.threads, session_config)
     label2id = {v: k for k, v in id2label.items()}
     size_mb = (model_dir / onnx_name).stat().st_size / 1e6
     print(f"{model_dir}/{onnx_name}: {size_mb:.1f} MB, truncation {max_len}")
     results = {"model": str(model_dir / onnx_name), "onnx_mb": round(size_mb, 2)}
+    labels = sorted(id2label)
+    golden = {
+        "command": "python " + " ".join(shlex.quote(a) for a in [sys.argv[0], *sys.argv[1:]]),
+        "generated_by": "training/evaluate_onnx.py: tokenizers (Rust) + Python onnxruntime + scikit-learn",
+        "session_config": session_config,
+        "versions": {"onnxruntime": ort.__version__, "tokenizers": tokenizers.__version__,
+                     "scikit-learn": sklearn.__version__, "numpy": np.__version__, "pandas": pd.__version__},
+        "model": {"onnx": onnx_name, "sha256": sha256(model_dir / onnx_name),
+                  "tokenizer_sha256": sha256(model_dir / "tokenizer.json"), "truncation": max_len},
+        "labels": [id2label[i] for i in labels],
+        "sets": {},
+    }
     for name in SETS:
-        df = pd.read_csv(Path(args.data_dir) / name / "validation.csv", keep_default_na=False)
+        path = Path(args.data_dir) / name / "validation.csv"
+        df = pd.read_csv(path, keep_default_na=False)
         y = np.array([label2id[x] for x in df["label"]])
         t0 = time.time()
-        p = predict(tok, sess, df["text"].astype(str).tolist())
+        logits = predict_logits(tok, sess, df["text"].astype(str).tolist())
+        p = logits.argmax(-1)
         dt = time.time() - t0
         acc = accuracy_score(y, p)
-        f1 = f1_score(y, p, average="macro", labels=sorted(id2label))
+        f1 = f1_score(y, p, average="macro", labels=labels)
+        golden["sets"][name] = {
+            "file": f"{name}/validation.csv",
+            "sha256": sha256(path),
+            "n": len(y),
+            "correct": int(accuracy_score(y, p, normalize=False)),
+            "accuracy": float(acc),
+            "macro_f1": float(f1),
+            "predictions": [int(i) for i in p],
+            "probs": [[round(float(x), 6) for x in row] for row in softmax64(logits)],
+        }
         results[name] = {"acc": round(float(acc), 4), "f1": round(float(f1), 4), "n": len(y),
                          "texts_per_sec": round(len(y) / dt, 1)}
         print(f"  {name:12s} n={len(y):5d} acc {acc:.4f} macro-F1 {f1:.4f}  ({len(y) / dt:.0f} texts/s)")
@@ -98,6 +164,12 @@ def main() -> None:
                                         target_names=[id2label[i] for i in sorted(id2label)], digits=3))
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2) + "\n")
+    if args.golden:
+        Path(args.golden).parent.mkdir(parents=True, exist_ok=True)
+        text = json.dumps(golden, indent=1)
+        # each list of numbers on one line (predictions; one row of probabilities)
+        text = re.sub(r"\[\s+([-0-9.e]+(?:,\s+[-0-9.e]+)*)\s+\]", lambda m: "[" + re.sub(r",\s+", ", ", m.group(1)) + "]", text)
+        Path(args.golden).write_text(text + "\n")
 
 
 if __name__ == "__main__":

@@ -7,7 +7,6 @@ import { RejectsWriter } from '../io/rejects';
 import { rawRecord } from '../io/writers';
 import type { ModelInfo } from '../infer/modelDir';
 import type { BadRow, Format, LabelledRow } from '../types';
-import { HeapKeeper } from '../util/heap';
 import { Labeller } from './labeller';
 import type { RunConfig, RunOptions } from './options';
 
@@ -106,7 +105,6 @@ export async function runRows(req: RunRequest): Promise<RunSummary> {
     });
     sink = await req.makeSink({ info, reader });
     if (config.rejects !== undefined) rejects = new RejectsWriter(config.rejects);
-    const heap = new HeapKeeper();
     const onLabelled = hooks.onProgress
       ? (() => {
           let rows = 0;
@@ -141,7 +139,6 @@ export async function runRows(req: RunRequest): Promise<RunSummary> {
         await rejects?.write(bad);
       }
       hooks.onRow?.();
-      heap.tick();
     }
     summary.blankLines = reader.stats.blankLines;
     await rejects?.close();

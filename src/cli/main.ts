@@ -6,6 +6,7 @@ import type { RunSummary } from '../app/run';
 import { EXIT, LabelError } from '../errors';
 import { formatReport } from '../metrics';
 import { commonOptions, evalOptions, labelOptions, type EvalCliOptions, type LabelCliOptions } from './options';
+import { HeapKeeper } from './heap';
 import { Progress } from './progress';
 
 /** How long a signalled run may go without handing a row to its output before it exits regardless. */
@@ -173,13 +174,18 @@ export async function main(argv: string[]): Promise<void> {
     if (err.code === 'EPIPE') outcome.pipeClosed = true;
   });
 
+  // A full collection now and then, when the bin script started node with --expose-gc (heap.ts).
+  const heap = new HeapKeeper();
   const io: CliIO = {
     stdin: process.stdin,
     stdout: process.stdout,
     stderr: process.stderr,
     stderrIsTTY: Boolean(process.stderr.isTTY),
     stdoutIsTTY: Boolean(process.stdout.isTTY),
-    beat: () => (lastBeat = Date.now()),
+    beat: () => {
+      lastBeat = Date.now();
+      heap.tick();
+    },
   };
   const program = createProgram(io, controller.signal, (s) => (outcome.summary = s));
   try {
