@@ -140,6 +140,7 @@ def make_labeller(cfg, text_idx, score_keys, stats_acc):
     def label_partition(rows):
         task = _task_name()
         argv = cli_argv(cfg, _task_cpus())
+        print(f"emotion-label spark: {task}: started {shlex.join(argv)}", file=sys.stderr, flush=True)
         started = time.monotonic()
         err = tempfile.TemporaryFile()
         try:
@@ -203,8 +204,8 @@ def make_labeller(cfg, text_idx, score_keys, stats_acc):
                 _fail(f"{task}: emotion-label wrote {out_n} rows for {fed['n']} sent; the partition is not complete")
             elapsed = time.monotonic() - started
             stats_acc.add([(out_n, empty, first_row_s, elapsed)])
-            print(f"emotion-label spark: {task}: {out_n} rows in {elapsed:.2f} s"
-                  + ("" if first_row_s is None else f" (first row after {first_row_s:.2f} s)"), file=sys.stderr)
+            print(f"emotion-label spark: {task}: done, {out_n} rows in {elapsed:.2f} s"
+                  + ("" if first_row_s is None else f" (first row after {first_row_s:.2f} s)"), file=sys.stderr, flush=True)
         finally:
             if proc.poll() is None:
                 proc.kill()
@@ -355,7 +356,7 @@ def main(argv=None):
         bad = df.where(F.col(CORRUPT).isNotNull()).select(
             F.input_file_name().alias("file"), F.col(CORRUPT).alias("raw"), F.col(a.text_column).alias("_t"))
         reason = f"Spark's {a.format} reader could not parse this record" + (
-            " (wrong number of fields, or an unclosed quote)" if a.format in ("csv", "tsv") else " (not a JSON object)")
+            " (wrong number of fields, or an unclosed quote)" if a.format in ("csv", "tsv") else " (invalid JSON, or not an object)")
         if a.on_error == "fail":
             first = bad.limit(1).collect()
             if first:
@@ -365,12 +366,14 @@ def main(argv=None):
                 log("nothing was written; use --on-error skip to label the other rows")
                 return EXIT_BAD_INPUT
         else:
-            rejects = bad.select("file", F.lit("MALFORMED_RECORD").alias("code"), F.lit(reason).alias("reason"), "raw")
+            # Spark refuses a query of a raw file that needs only the corrupt-record column, so the
+            # bad records are cached with one data column first (its own advice), then written.
+            bad = bad.cache()
+            n_rejected = bad.count()
             if a.rejects:
+                rejects = bad.select("file", F.lit("MALFORMED_RECORD").alias("code"), F.lit(reason).alias("reason"), "raw")
                 rejects.write.mode("overwrite" if a.overwrite else "errorifexists").json(a.rejects)
-                n_rejected = spark.read.schema("file string, code string, reason string, raw string").json(a.rejects).count()
-            else:
-                n_rejected = rejects.count()
+            bad.unpersist()
         df = df.where(F.col(CORRUPT).isNull()).drop(CORRUPT)
     if a.partitions:
         df = df.repartition(a.partitions)
