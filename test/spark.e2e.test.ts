@@ -196,6 +196,26 @@ function descendants(root: number, table = psTable()): number[] {
   return out;
 }
 
+/** Runs at most n of the given async jobs at a time. */
+function queue(n: number) {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  return <T>(fn: () => Promise<T>): Promise<T> =>
+    new Promise<T>((resolve, reject) => {
+      const go = () => {
+        running++;
+        fn()
+          .then(resolve, reject)
+          .finally(() => {
+            running--;
+            waiting.shift()?.();
+          });
+      };
+      if (running < n) go();
+      else waiting.push(go);
+    });
+}
+
 const QUICK_JVM = '-XX:TieredStopAtLevel=1 -XX:+UseSerialGC';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -208,23 +228,76 @@ describeSpark('Spark job (integrations/spark/label.py)', () => {
     killLeftovers();
     fs.rmSync(tmp, { recursive: true, force: true });
   });
-  afterEach(() => {
-    // Nothing started by a test outlives it: every process carrying MARK is gone.
+
+  /** Fails if a process started by these tests is still there 20 s after its job ended. */
+  async function expectNothingLeft(): Promise<void> {
     const deadline = Date.now() + 20_000;
     let left = markedPids();
     while (left.length && Date.now() < deadline) {
-      spawnSync('sleep', ['0.5']);
+      await sleep(500);
       left = markedPids();
     }
     const table = psTable();
     if (left.length) killLeftovers();
     expect(left.map((p) => `${p} ${table.get(p)?.[1] ?? ''}`)).toEqual([]);
+  }
+
+  // The local-mode jobs are independent: all of them are submitted when the first test needs one,
+  // two at a time (2 cores), and each test checks its own.
+  const BAD_N = 300;
+  const BAD_LINE = 152; // line 1 is the header
+  const FLAKY = `${JSON.stringify(process.execPath)} ${JSON.stringify(path.join(HELPERS, 'flaky-cli.js'))}`;
+  const files = () => ({
+    typedJsonl: path.join(tmp, 'typed.jsonl'),
+    parquet: path.join(tmp, 'typed.parquet'),
+    parquetTexts: path.join(tmp, 'typed-texts.jsonl'),
+    bad: path.join(tmp, 'bad.csv'),
+    good: path.join(tmp, 'good.csv'),
   });
+  function typedRows(): Record<string, unknown>[] {
+    const sample = fs.readFileSync(path.join(SAMPLES, 'sample.jsonl'), 'utf8').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l));
+    const rows = sample.map((o, i) => ({ ...o, n: i * 1000, x: i / 4, ok: i % 2 === 0, tags: ['a', String(i)], meta: { depth: i, name: `m${i}` } }));
+    rows.push({ id: 3000, text: null, note: 'null text', n: 1, x: 0.5, ok: false, tags: [], meta: { depth: 0, name: 'z' } });
+    return rows;
+  }
+  let jobs: Record<string, Promise<Run>> | undefined;
+  function job(name: string): Promise<Run> {
+    jobs ??= submitLocalJobs();
+    return jobs[name];
+  }
+  function submitLocalJobs(): Record<string, Promise<Run>> {
+    const f = files();
+    fs.writeFileSync(f.typedJsonl, typedRows().map((o) => JSON.stringify(o)).join('\n') + '\n');
+    const mk = spawnSync(PYTHON, [path.join(HELPERS, 'parquet.py'), 'make', path.join(SAMPLES, 'sample.jsonl'), f.parquet, f.parquetTexts], { encoding: 'utf8' });
+    if (mk.status !== 0) throw new Error(`parquet.py make: ${mk.stderr}`);
+    const lines = ['id,text,note'];
+    for (let i = 1; i <= BAD_N; i++) lines.push(i === BAD_LINE - 1 ? `${i},this row has,one field,too many` : `${i},i feel ${i % 3 ? 'happy' : 'sad'} today number ${i},n${i}`);
+    fs.writeFileSync(f.bad, lines.join('\n') + '\n');
+    fs.writeFileSync(f.good, 'id,text\n' + Array.from({ length: 50 }, (_, i) => `${i},i feel fine ${i}\n`).join(''));
+    fs.mkdirSync(path.join(tmp, 'flaky'));
+    fs.mkdirSync(path.join(tmp, 'always'));
+    const q = queue(2);
+    const tiny = ['--model', TINY_BERT];
+    const all: Record<string, Promise<Run>> = {
+      csv: q(() => submit([path.join(SAMPLES, 'sample.csv'), path.join(tmp, 'csv-out'), '--multiline', '--scores', ...tiny, '--command', COMMAND])),
+      jsonl: q(() => submit([f.typedJsonl, path.join(tmp, 'jsonl-out'), '--partitions', '3', ...tiny, '--command', COMMAND])),
+      parquet: q(() => submit([f.parquet, path.join(tmp, 'parquet-out'), '--partitions', '2', '--scores', ...tiny, '--command', COMMAND])),
+      fail: q(() => submit([f.bad, path.join(tmp, 'fail-out'), '--partitions', '4', ...tiny, '--command', COMMAND])),
+      skip: q(() => submit([f.bad, path.join(tmp, 'skip-out'), '--partitions', '4', '--on-error', 'skip', '--rejects', path.join(tmp, 'skip-rejects'), '--output-format', 'jsonl', ...tiny, '--command', COMMAND])),
+      retry: q(() => submit([f.bad, path.join(tmp, 'retry-out'), '--on-error', 'skip', '--partitions', '2', '--output-format', 'jsonl', ...tiny, '--command', FLAKY],
+        { master: 'local[2,3]', conf: [`spark.executorEnv.FLAKY_DIR=${path.join(tmp, 'flaky')}`] })),
+      always: q(() => submit([f.good, path.join(tmp, 'always-out'), ...tiny, '--command', FLAKY],
+        { master: 'local[2,2]', conf: [`spark.executorEnv.FLAKY_DIR=${path.join(tmp, 'always')}`, 'spark.executorEnv.FLAKY_FAILURES=all'] })),
+      missing: q(() => submit([f.bad, path.join(tmp, 'missing-out'), '--command', '/nonexistent/emotion-label'])),
+    };
+    for (const p of Object.values(all)) p.catch(() => undefined); // awaited by the tests that ask
+    return all;
+  }
 
   test('local[2], CSV: same labels and scores as the CLI, every row once, in order, fields unchanged', async () => {
     const out = path.join(tmp, 'csv-out');
     const input = path.join(SAMPLES, 'sample.csv');
-    const r = await submit([input, out, '--multiline', '--scores', '--model', TINY_BERT, '--command', COMMAND]);
+    const r = await job('csv');
     expect(ours(r)).toContain('read 62, labelled 62, rejected 0 (1 empty text left unlabelled)');
     expect(r.code).toBe(0);
     expect(fs.existsSync(path.join(out, '_SUCCESS'))).toBe(true);
@@ -241,18 +314,13 @@ describeSpark('Spark job (integrations/spark/label.py)', () => {
   });
 
   test('local[2], JSONL in 3 partitions: original keys keep their JSON types, labels as the CLI', async () => {
-    const input = path.join(tmp, 'typed.jsonl');
-    const sample = fs.readFileSync(path.join(SAMPLES, 'sample.jsonl'), 'utf8').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l));
-    const rows = sample.map((o, i) => ({ ...o, n: i * 1000, x: i / 4, ok: i % 2 === 0, tags: ['a', String(i)], meta: { depth: i, name: `m${i}` } }));
-    rows.push({ id: 3000, text: null, note: 'null text', n: 1, x: 0.5, ok: false, tags: [], meta: { depth: 0, name: 'z' } });
-    fs.writeFileSync(input, rows.map((o) => JSON.stringify(o)).join('\n') + '\n');
-    const out = path.join(tmp, 'jsonl-out');
-    const r = await submit([input, out, '--partitions', '3', '--model', TINY_BERT, '--command', COMMAND]);
+    const rows = typedRows();
+    const r = await job('jsonl');
     expect(ours(r)).toContain(`read ${rows.length}, labelled ${rows.length}, rejected 0 (2 empty texts left unlabelled); 3 partitions`);
     expect(r.code).toBe(0);
-    const want = await cliLabels(input, ['--on-error', 'skip']); // the CLI rejects the null text
+    const want = await cliLabels(files().typedJsonl, ['--on-error', 'skip']); // the CLI rejects the null text
     expect(want.size).toBe(rows.length - 1);
-    const got = readJsonDir(out);
+    const got = readJsonDir(path.join(tmp, 'jsonl-out'));
     expect(got.map((g) => g.id).sort()).toEqual(rows.map((o) => o.id).sort()); // every row once
     const byId = new Map(got.map((g) => [g.id, g]));
     for (const o of rows) {
@@ -264,19 +332,14 @@ describeSpark('Spark job (integrations/spark/label.py)', () => {
   });
 
   test('local[2], Parquet in 2 partitions: column types kept (ints, decimal, date, timestamp, list, struct), labels as the CLI', async () => {
-    const input = path.join(tmp, 'typed.parquet');
-    const texts = path.join(tmp, 'typed-texts.jsonl');
-    const mk = spawnSync(PYTHON, [path.join(HELPERS, 'parquet.py'), 'make', path.join(SAMPLES, 'sample.jsonl'), input, texts], { encoding: 'utf8' });
-    expect(mk.stderr).toBe('');
-    const out = path.join(tmp, 'parquet-out');
-    const r = await submit([input, out, '--partitions', '2', '--scores', '--model', TINY_BERT, '--command', COMMAND]);
+    const r = await job('parquet');
     expect(ours(r)).toContain('read 63, labelled 63, rejected 0 (2 empty texts left unlabelled)');
     expect(r.code).toBe(0);
     const dump = (p: string) => JSON.parse(spawnSync(PYTHON, [path.join(HELPERS, 'parquet.py'), 'dump', p], { encoding: 'utf8', maxBuffer: 1 << 26 }).stdout);
-    const before = dump(input);
-    const after = dump(out);
+    const before = dump(files().parquet);
+    const after = dump(path.join(tmp, 'parquet-out'));
     expect(after.schema).toEqual([...before.schema, ['label', 'string'], ['confidence', 'double'], ...SCORE_KEYS.map((k) => [k, 'double'])]);
-    const want = await cliLabels(texts, ['--scores']);
+    const want = await cliLabels(files().parquetTexts, ['--scores']);
     expect(after.rows.length).toBe(before.rows.length);
     const byId = new Map<number, Record<string, unknown>>(after.rows.map((g: Record<string, unknown>) => [g.id, g]));
     expect(byId.size).toBe(before.rows.length); // every row once
@@ -289,64 +352,42 @@ describeSpark('Spark job (integrations/spark/label.py)', () => {
   });
 
   describe('bad rows and failures', () => {
-    let badCsv: string;
-    const N = 300;
-    const BAD_LINE = 152; // line 1 is the header
-    beforeAll(() => {
-      badCsv = path.join(tmp, 'bad.csv');
-      const lines = ['id,text,note'];
-      for (let i = 1; i <= N; i++) lines.push(i === BAD_LINE - 1 ? `${i},this row has,one field,too many` : `${i},i feel ${i % 3 ? 'happy' : 'sad'} today number ${i},n${i}`);
-      fs.writeFileSync(badCsv, lines.join('\n') + '\n');
-    });
-
     test('--on-error fail: the job stops before labelling, names the file, the line and the record, writes nothing (exit 1)', async () => {
-      const out = path.join(tmp, 'fail-out');
-      const r = await submit([badCsv, out, '--partitions', '4', '--model', TINY_BERT, '--command', COMMAND]);
-      expect(ours(r)).toContain(`${badCsv}:${BAD_LINE}: MALFORMED_RECORD:`);
+      const r = await job('fail');
+      expect(ours(r)).toContain(`${files().bad}:${BAD_LINE}: MALFORMED_RECORD:`);
       expect(ours(r)).toContain(`'${BAD_LINE - 1},this row has,one field,too many'`);
       expect(r.code).toBe(1);
-      expect(fs.existsSync(out)).toBe(false);
+      expect(fs.existsSync(path.join(tmp, 'fail-out'))).toBe(false);
     });
 
     test('--on-error skip: the bad record goes to the rejects dir, every other row is labelled once (exit 1)', async () => {
-      const out = path.join(tmp, 'skip-out');
       const rejects = path.join(tmp, 'skip-rejects');
-      const r = await submit([badCsv, out, '--partitions', '4', '--on-error', 'skip', '--rejects', rejects, '--output-format', 'jsonl', '--model', TINY_BERT, '--command', COMMAND]);
-      expect(ours(r)).toContain(`read ${N}, labelled ${N - 1}, rejected 1; 4 partitions`);
+      const r = await job('skip');
+      expect(ours(r)).toContain(`read ${BAD_N}, labelled ${BAD_N - 1}, rejected 1; 4 partitions`);
       expect(ours(r)).toContain(`1 bad record written to ${rejects}`);
       expect(r.code).toBe(1);
       const rej = readJsonDir(rejects);
-      expect(rej).toEqual([{ file: `file://${badCsv}`, code: 'MALFORMED_RECORD', reason: expect.stringContaining('wrong number of fields'), raw: `${BAD_LINE - 1},this row has,one field,too many` }]);
-      const got = readJsonDir(out);
-      expect(got.length).toBe(N - 1);
-      expect(new Set(got.map((g) => g.id)).size).toBe(N - 1);
+      expect(rej).toEqual([{ file: `file://${files().bad}`, code: 'MALFORMED_RECORD', reason: expect.stringContaining('wrong number of fields'), raw: `${BAD_LINE - 1},this row has,one field,too many` }]);
+      const got = readJsonDir(path.join(tmp, 'skip-out'));
+      expect(got.length).toBe(BAD_N - 1);
+      expect(new Set(got.map((g) => g.id)).size).toBe(BAD_N - 1);
       expect(got.every((g) => typeof g.label === 'string' && typeof g.confidence === 'number')).toBe(true);
     });
 
     test('a CLI that dies mid-partition: the task is retried, the failed attempt leaves nothing behind, every row once', async () => {
-      const flaky = path.join(tmp, 'flaky');
-      fs.mkdirSync(flaky);
-      const out = path.join(tmp, 'retry-out');
-      const r = await submit([badCsv, out, '--on-error', 'skip', '--partitions', '2', '--output-format', 'jsonl', '--model', TINY_BERT,
-        '--command', `${JSON.stringify(process.execPath)} ${JSON.stringify(path.join(HELPERS, 'flaky-cli.js'))}`],
-      { master: 'local[2,3]', conf: [`spark.executorEnv.FLAKY_DIR=${flaky}`] });
+      const r = await job('retry');
       expect(ours(r)).toContain('flaky-cli: dying on purpose after 10 rows');
       expect(r.stderr).toMatch(/emotion-label exited with code 3 after 10 of \d+ rows/);
-      expect(ours(r)).toContain(`read ${N}, labelled ${N - 1}, rejected 1; 2 partitions`);
+      expect(ours(r)).toContain(`read ${BAD_N}, labelled ${BAD_N - 1}, rejected 1; 2 partitions`);
       expect(r.code).toBe(1); // the one bad record
-      const got = readJsonDir(out);
-      expect(got.length).toBe(N - 1);
-      expect(new Set(got.map((g) => g.id)).size).toBe(N - 1);
+      const got = readJsonDir(path.join(tmp, 'retry-out'));
+      expect(got.length).toBe(BAD_N - 1);
+      expect(new Set(got.map((g) => g.id)).size).toBe(BAD_N - 1);
     });
 
     test('a CLI that always fails: the job ends with exit 3 after spark.task.maxFailures attempts, with its stderr, nothing committed', async () => {
-      const flaky = path.join(tmp, 'always');
-      fs.mkdirSync(flaky);
       const out = path.join(tmp, 'always-out');
-      const good = path.join(tmp, 'good.csv');
-      fs.writeFileSync(good, 'id,text\n' + Array.from({ length: 50 }, (_, i) => `${i},i feel fine ${i}\n`).join(''));
-      const r = await submit([good, out, '--model', TINY_BERT, '--command', `${JSON.stringify(process.execPath)} ${JSON.stringify(path.join(HELPERS, 'flaky-cli.js'))}`],
-        { master: 'local[2,2]', conf: [`spark.executorEnv.FLAKY_DIR=${flaky}`, 'spark.executorEnv.FLAKY_FAILURES=all'] });
+      const r = await job('always');
       expect(r.code).toBe(3);
       expect(ours(r)).toMatch(/the job failed after spark.task.maxFailures attempts of a task: .*emotion-label exited with code 3 after 10 of 50 rows/);
       expect(ours(r)).toContain('flaky-cli: dying on purpose');
@@ -355,11 +396,16 @@ describeSpark('Spark job (integrations/spark/label.py)', () => {
     });
 
     test('a command missing on the executors: exit 2 before reading the input, nothing written', async () => {
-      const r = await submit([badCsv, path.join(tmp, 'x1'), '--command', '/nonexistent/emotion-label']);
+      const r = await job('missing');
       expect(ours(r)).toContain('emotion-label does not run on the executors: cannot run /nonexistent/emotion-label');
       expect(r.code).toBe(2);
-      expect(fs.existsSync(path.join(tmp, 'x1'))).toBe(false);
+      expect(fs.existsSync(path.join(tmp, 'missing-out'))).toBe(false);
     });
+  });
+
+  test('nothing the local jobs started is left running (JVMs, Python workers, CLI processes)', async () => {
+    await Promise.allSettled(Object.values(jobs ?? {}));
+    await expectNothingLeft();
   });
 
   test('standalone cluster (master + 2 workers, 1 core each, 127.0.0.1): a worker killed mid-job, still every row exactly once', async () => {
@@ -442,5 +488,6 @@ describeSpark('Spark job (integrations/spark/label.py)', () => {
       await sleep(2000);
       for (const p of [master, ...workers]) if (p.pid) (stopGroup(p.pid), started.delete(p.pid));
     }
+    await expectNothingLeft();
   }, 420_000);
 });
