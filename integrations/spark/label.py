@@ -25,7 +25,6 @@ import json
 import os
 import shlex
 import signal
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -204,8 +203,7 @@ def make_labeller(cfg, text_idx, score_keys, stats_acc):
                 _fail(f"{task}: emotion-label wrote {out_n} rows for {fed['n']} sent; the partition is not complete")
             elapsed = time.monotonic() - started
             stats_acc.add([(out_n, empty, first_row_s, elapsed)])
-            print(f"emotion-label spark: {task}: done, {out_n} rows in {elapsed:.2f} s"
-                  + ("" if first_row_s is None else f" (first row after {first_row_s:.2f} s)"), file=sys.stderr, flush=True)
+            print(f"emotion-label spark: {task}: done, {out_n} rows in {elapsed:.2f} s", file=sys.stderr, flush=True)
         finally:
             if proc.poll() is None:
                 proc.kill()
@@ -348,7 +346,7 @@ def main(argv=None):
         log(f"the input already has a column named {', '.join(clash) or 'like an added one'}; "
             "choose other names with --label-name/--confidence-name")
         return EXIT_USAGE
-    log(f"{a.command} runs on the executors (one-row run: {probe['seconds']:.2f} s)")
+    log(f"{a.command} runs on the executors (one row, start to exit, model load included: {probe['seconds']:.2f} s)")
 
     bad = None
     n_rejected = 0
@@ -410,11 +408,9 @@ def main(argv=None):
     per_part = stats.value
     n = sum(p[0] for p in per_part)
     empty = sum(p[1] for p in per_part)
-    firsts = [p[2] for p in per_part if p[2] is not None]
     log(f"read {n + n_rejected}, labelled {n}, rejected {n_rejected}"
         + (f" ({empty} empty text{'s' if empty != 1 else ''} left unlabelled)" if empty else "")
-        + f"; {len(per_part)} partitions in {elapsed:.1f} s ({n / elapsed if elapsed else 0:.1f} rows/s)"
-        + (f"; CLI first row after {statistics.median(firsts):.2f} s (median), {max(firsts):.2f} s (max)" if firsts else ""))
+        + f"; {len(per_part)} partitions in {elapsed:.1f} s ({n / elapsed if elapsed else 0:.1f} rows/s)")
     if n_rejected:
         log(f"{n_rejected} bad record{'s' if n_rejected != 1 else ''} "
             + (f"written to {a.rejects}" if a.rejects else "skipped (give --rejects DIR to keep them)"))
