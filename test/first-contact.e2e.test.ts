@@ -151,3 +151,13 @@ describe('small things', () => {
     expect(r.stdout).toMatch(/^\{"text":"i am happy","label":"\w+","confidence":[\d.]+\}  \r\n\{"text":"i am sad","label":"\w+","confidence":[\d.]+\}\n$/);
   });
 });
+
+describe('the embedded models by name', () => {
+  test('--model fast is the model-fast/ directory shipped beside the default one', async () => {
+    const byName = await runCli([path.join(SAMPLES, 'sample.csv'), '--model', 'fast', '--scores']);
+    const byPath = await runCli([path.join(SAMPLES, 'sample.csv'), '--model', path.join(SAMPLES, '..', '..', 'model-fast'), '--scores']);
+    expect(byName.code).toBe(0);
+    expect(byName.stdout).toBe(byPath.stdout);
+    expect(byName.stdout.split('\n')[0]).toBe('id,text,note,label,confidence,score_sadness,score_joy,score_love,score_anger,score_fear,score_surprise');
+  });
+});
