@@ -1,6 +1,6 @@
 #!/bin/bash
 # Back-to-back CLI speed: the default model, then each MODELDIR, on the same file, REPEAT times.
-# usage: training/bench_fast.sh INPUT.csv REPEAT MODELDIR...   (absolute paths; prints wall, CPU, peak RSS, rows/s)
+# usage: bench/fast_vs_default.sh INPUT.csv REPEAT MODELDIR...   (absolute paths; prints wall, CPU, peak RSS, rows/s)
 IN=$1; R=$2; shift 2
 cd "$(dirname "$0")/.."
 N=$(($(wc -l < $IN)-1))
