@@ -11,8 +11,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parse } from 'csv-parse/sync';
-import { stringify } from 'csv-stringify/sync';
+import { csvInput } from './inputs.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '..');
@@ -27,21 +26,8 @@ const repeat = Number(opt('repeat', 3));
 const extra = (opt('cli-args', '') || '').split(/\s+/).filter(Boolean);
 const CLK_TCK = 100;
 
-function input(n) {
-  const file = path.join(outDir, `main-input-${n}.csv`);
-  if (!fs.existsSync(file)) {
-    const texts = parse(fs.readFileSync(path.resolve(repo, '../shared/data/emotion/train.csv')), { columns: true }).map((r) => r.text);
-    const fd = fs.openSync(file, 'w');
-    fs.writeSync(fd, 'id,text\n');
-    for (let i = 0; i < n; i += 10000) {
-      const chunk = [];
-      for (let j = i; j < Math.min(n, i + 10000); j++) chunk.push([j + 1, texts[j % texts.length]]);
-      fs.writeSync(fd, stringify(chunk));
-    }
-    fs.closeSync(fd);
-  }
-  return file;
-}
+/** The emotion train texts, cycled (bench/inputs.mjs). */
+const input = (n) => csvInput('main-input', n, ['train.csv']);
 
 /** Runs the CLI; resolves to wall seconds and the main thread's CPU seconds. */
 function run(file, nodeArgs = []) {

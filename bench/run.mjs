@@ -24,8 +24,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parse } from 'csv-parse/sync';
-import { stringify } from 'csv-stringify/sync';
+import { csvInput } from './inputs.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '..');
@@ -56,32 +55,8 @@ const PY = process.env.PYTHON || (fs.existsSync('/work/venv/bin/python') ? '/wor
 const checkpoint = opt('checkpoint') ?? process.env.BENCH_CHECKPOINT;
 
 // ---- inputs: train + validation texts, cycled (never the test split) --------------------------------
-const dataDir = path.resolve(repo, '../shared/data/emotion');
-function sourceTexts() {
-  const texts = [];
-  for (const split of ['train.csv', 'validation.csv']) {
-    const recs = parse(fs.readFileSync(path.join(dataDir, split)), { columns: true });
-    for (const r of recs) texts.push(r.text);
-  }
-  return texts;
-}
-let cachedTexts;
-function inputFile(n) {
-  const file = path.join(outDir, `input-${n}.csv`);
-  if (!fs.existsSync(file)) {
-    cachedTexts ??= sourceTexts();
-    const fd = fs.openSync(file + '.tmp', 'w');
-    fs.writeSync(fd, 'id,text\n');
-    for (let i = 0; i < n; i += 10000) {
-      const chunk = [];
-      for (let j = i; j < Math.min(n, i + 10000); j++) chunk.push([j + 1, cachedTexts[j % cachedTexts.length]]);
-      fs.writeSync(fd, stringify(chunk));
-    }
-    fs.closeSync(fd);
-    fs.renameSync(file + '.tmp', file);
-  }
-  return file;
-}
+/** Train + validation texts, cycled (bench/inputs.mjs). */
+const inputFile = (n) => csvInput('input', n, ['train.csv', 'validation.csv']);
 
 // ---- measuring one process ------------------------------------------------------------------------
 const GNU_TIME = fs.existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
