@@ -7,7 +7,8 @@
  *   await labeller.close();
  */
 export { createLabeller, Labeller, type TextLabel } from './app/labeller';
-export { labelFile, type InputSpec } from './app/labelFile';
+export { labelFile } from './app/labelFile';
+export type { InputSpec } from './app/run';
 export { evaluate, evaluateWithSummary } from './app/evaluate';
 export type { RunSummary } from './app/run';
 export {

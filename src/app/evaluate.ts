@@ -2,13 +2,12 @@ import { LabelError } from '../errors';
 import { rawRecord } from '../io/writers';
 import { goldLabelId } from '../infer/modelDir';
 import { ConfusionMatrix, type Report } from '../metrics';
-import type { InputSpec } from './labelFile';
 import { normalizeEvaluateOptions, type EvaluateOptions } from './options';
-import { inputName, runRows, type RunSummary } from './run';
+import { inputName, runRows, toRunInput, type InputSpec, type RunSummary } from './run';
 
 /** evaluate() with the run's summary, for callers that report it (the CLI). */
 export async function evaluateWithSummary(input: InputSpec, options: EvaluateOptions = {}): Promise<{ report?: Report; summary: RunSummary }> {
-  const runInput = typeof input === 'string' || 'stream' in input ? input : { stream: input, name: '<stream>' };
+  const runInput = toRunInput(input);
   const config = normalizeEvaluateOptions(options, typeof runInput === 'string' ? runInput : undefined);
   const file = inputName(runInput);
   let report: Report | undefined;

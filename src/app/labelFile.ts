@@ -1,5 +1,4 @@
-import type { Readable, Writable } from 'node:stream';
-import { LabelError } from '../errors';
+import type { Writable } from 'node:stream';
 import type { ModelInfo } from '../infer/modelDir';
 import { scanJsonlKeys } from '../io/jsonlKeys';
 import { checkOutputPath, fileOutput, streamOutput } from '../io/output';
@@ -7,16 +6,8 @@ import type { TableReader } from '../io/readers';
 import { addedColumns, checkOutputNames, createRowWriter, outputNames } from '../io/writers';
 import { createParquetWriter, parquetOutputPath } from '../io/writers/parquet';
 import { normalizeLabelFileOptions, type LabelFileConfig, type LabelFileOptions } from './options';
-import { inputName, runRows, type RowSink, type RunInput, type RunSummary } from './run';
+import { inputName, runRows, toRunInput, type InputSpec, type RowSink, type RunSummary } from './run';
 
-/** A path, or a stream with a name for messages. */
-export type InputSpec = string | Readable | { stream: Readable; name: string };
-
-export function toRunInput(input: InputSpec): RunInput {
-  if (typeof input === 'string') return input;
-  if ('stream' in input) return input;
-  return { stream: input, name: '<stream>' };
-}
 
 /**
  * Labels every row of a table (CSV, TSV, JSONL, Parquet) into `output`: every input row exactly
@@ -30,9 +21,6 @@ export async function labelFile(input: InputSpec, output: string | Writable, opt
   const inputPath = typeof runInput === 'string' ? runInput : undefined;
   const config = normalizeLabelFileOptions(options, inputPath, typeof output === 'string' ? output : undefined);
   const file = inputName(runInput);
-  if (config.format === 'parquet' && inputPath === undefined) {
-    throw new LabelError('USAGE', 'Parquet input needs a file: it cannot be read from stdin or a pipe (its footer comes last)', { file });
-  }
 
   /** The input's columns as the output has them: JSONL to a table needs every key of every object (a file can be read twice). */
   const inputColumns = async (reader: TableReader, info: ModelInfo): Promise<string[] | undefined> => {

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { LabelError } from '../errors';
 import { loadModelInfo, type ModelInfo } from '../infer/modelDir';
 import type { ClassifyWorkerData, ShareTask } from '../pipeline/classifyWorker';
-import { isBlankText, labelRows, type BatchRunner, type OutputItem } from '../pipeline/labelRows';
+import { labelRows, type BatchRunner, type OutputItem } from '../pipeline/labelRows';
 import { PoolError, WorkerPool } from '../pipeline/pool';
 import type { BatchOutput, InputRow, ReadItem } from '../types';
 import { normalizeLabellerOptions, type LabellerConfig, type LabellerOptions } from './options';
@@ -135,8 +135,6 @@ export class Labeller implements BatchRunner {
     await this.pool.close();
   }
 }
-
-export { isBlankText };
 
 /**
  * Loads a model (the embedded one unless `model` names a directory) into a pool of worker threads.

@@ -123,9 +123,13 @@ function normalizeRunOptions(opts: RunOptions, input: string | undefined): RunCo
   const onError = opts.onError ?? 'fail';
   if (onError !== 'fail' && onError !== 'skip') throw new LabelError('USAGE', `--on-error must be fail or skip, got '${onError}'`);
   if (opts.rejects !== undefined && onError !== 'skip') throw new LabelError('USAGE', '--rejects needs --on-error skip');
+  const format = resolveFormat(opts.format, input);
+  if (format === 'parquet' && input === undefined) {
+    throw new LabelError('USAGE', 'Parquet input needs a file: it cannot be read from stdin or a pipe (its footer comes last)');
+  }
   return {
     ...normalizeLabellerOptions(opts),
-    format: resolveFormat(opts.format, input),
+    format,
     textColumn: opts.textColumn ?? 'text',
     maxRecordSize: positiveInt('--max-record-size', opts.maxRecordSize, 8 * 1024 * 1024),
     onError,

@@ -27,6 +27,14 @@ export interface RowSink {
 /** A table to read: a file path, or a stream with a name for messages (`<stdin>`). */
 export type RunInput = string | { stream: Readable; name: string };
 
+/** What the API takes: a path, a stream, or a stream with a name for messages. */
+export type InputSpec = string | Readable | { stream: Readable; name: string };
+
+export function toRunInput(input: InputSpec): RunInput {
+  if (typeof input === 'string' || 'stream' in input) return input;
+  return { stream: input, name: '<stream>' };
+}
+
 export interface RunRequest {
   input: RunInput;
   config: RunConfig;

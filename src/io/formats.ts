@@ -29,8 +29,7 @@ export function resolveFormat(explicit: string | undefined, file: string | undef
     return f as Format;
   }
   if (file === undefined || file === '-') return 'csv';
-  const ext = path.extname(file).toLowerCase();
-  const f = BY_EXTENSION[ext];
+  const f = formatOfExtension(file);
   if (f === undefined) {
     throw new LabelError(
       'USAGE',

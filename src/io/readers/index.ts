@@ -1,5 +1,4 @@
 import type { Readable } from 'node:stream';
-import { LabelError } from '../../errors';
 import { openCsv } from './csv';
 import { openJsonl } from './jsonl';
 import { openParquet } from './parquet';
@@ -13,10 +12,9 @@ export type { ReaderOptions, ReadStats, TableReader } from './common';
  * columns are checked. `input` is a stream, or for Parquet (which needs random access) a path.
  */
 export async function openReader(input: Readable | string, opts: ReaderOptions): Promise<TableReader> {
+  // Which of the two the input is was settled with the options (normalizeRunOptions refuses Parquet from a stream).
   if (opts.format === 'parquet') {
-    if (typeof input !== 'string') {
-      throw new LabelError('USAGE', 'Parquet input needs a file: it cannot be read from stdin or a pipe (its footer comes last)', { file: opts.file });
-    }
+    if (typeof input !== 'string') throw new Error('openReader: Parquet is read from a path');
     return openParquet(input, { file: opts.file, textColumn: opts.textColumn, labelColumn: opts.labelColumn });
   }
   if (typeof input === 'string') throw new Error(`openReader: ${opts.format} is read from a stream`);
