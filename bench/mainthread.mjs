@@ -73,7 +73,8 @@ console.log(`pipeline: ${(rows / wall).toFixed(0)} rows/s end to end (wall ${wal
 if (argv.includes('--profile')) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'el-prof-'));
   await run(big, ['--cpu-prof', '--cpu-prof-dir', dir]);
-  const file = fs.readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
+  // one file per thread, CPU.DATE.TIME.PID.THREAD.SEQ.cpuprofile: thread 0 is the main thread (the directory's order is not)
+  const file = fs.readdirSync(dir).find((f) => /\.\d+\.0\.\d+\.cpuprofile$/.test(f));
   const prof = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8'));
   const byId = new Map(prof.nodes.map((n) => [n.id, n]));
   const self = new Map();
