@@ -5,7 +5,8 @@
 // CPU: the main thread's utime+stime from /proc/PID/task/PID/stat (the thread whose id is the
 // process id), sampled every 20 ms until exit, for the N-row file and for a 1-row file (start-up),
 // per row = (N-row − 1-row) / (N − 1). --profile also runs `node --cpu-prof` (the main thread only)
-// and sums self time by what the code does: parse, tokenize, batching/reorder, postMessage, write.
+// and sums self time by what the code does: parse, tokenize, batching/reorder, postMessage, write;
+// then the 15 functions with the most self time.
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -113,5 +114,17 @@ if (argv.includes('--profile')) {
   console.log('| part | ms | µs per row | share |\n| --- | ---: | ---: | ---: |');
   for (const [k, us] of [...totals].sort((a, b) => b[1] - a[1])) {
     console.log(`| ${k} | ${(us / 1000).toFixed(0)} | ${(us / rows).toFixed(1)} | ${((us / sum) * 100).toFixed(1)}% |`);
+  }
+  // The same self time by function (name, file, line): which call inside a part costs.
+  const byFunction = new Map();
+  for (const [id, us] of self) {
+    const { functionName, url, lineNumber } = byId.get(id).callFrame;
+    if (functionName === '(idle)' || functionName === '(program)') continue;
+    const key = `${functionName || '(anonymous)'} ${url.replace(/^.*node_modules\//, '').replace(/^.*\/dist\//, 'dist/')}:${lineNumber + 1}`;
+    byFunction.set(key, (byFunction.get(key) ?? 0) + us);
+  }
+  console.log('\ntop functions by self time:\n| function | ms | share |\n| --- | ---: | ---: |');
+  for (const [k, us] of [...byFunction].sort((a, b) => b[1] - a[1]).slice(0, 15)) {
+    console.log(`| ${k} | ${(us / 1000).toFixed(0)} | ${((us / sum) * 100).toFixed(1)}% |`);
   }
 }
