@@ -120,7 +120,8 @@ if (argv.includes('--profile')) {
   for (const [id, us] of self) {
     const { functionName, url, lineNumber } = byId.get(id).callFrame;
     if (functionName === '(idle)' || functionName === '(program)') continue;
-    const key = `${functionName || '(anonymous)'} ${url.replace(/^.*node_modules\//, '').replace(/^.*\/dist\//, 'dist/')}:${lineNumber + 1}`;
+    const where = url.includes('/node_modules/') ? url.replace(/^.*\/node_modules\//, '') : url.replace(/^.*\/dist\//, 'dist/');
+    const key = `${functionName || '(anonymous)'} ${where}:${lineNumber + 1}`;
     byFunction.set(key, (byFunction.get(key) ?? 0) + us);
   }
   console.log('\ntop functions by self time:\n| function | ms | share |\n| --- | ---: | ---: |');
