@@ -5,7 +5,8 @@
 // CPU: the main thread's utime+stime from /proc/PID/task/PID/stat (the thread whose id is the
 // process id), sampled every 20 ms until exit, for the N-row file and for a 1-row file (start-up),
 // per row = (N-row − 1-row) / (N − 1). --profile also runs `node --cpu-prof` (the main thread only)
-// and sums self time by what the code does: parse, tokenize, batching/reorder, postMessage, write.
+// and sums self time by what the code does: parse, tokenize, batching/reorder, postMessage, write;
+// then the 15 functions with the most self time.
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -73,7 +74,8 @@ console.log(`pipeline: ${(rows / wall).toFixed(0)} rows/s end to end (wall ${wal
 if (argv.includes('--profile')) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'el-prof-'));
   await run(big, ['--cpu-prof', '--cpu-prof-dir', dir]);
-  const file = fs.readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
+  // one file per thread, CPU.DATE.TIME.PID.THREAD.SEQ.cpuprofile: thread 0 is the main thread (the directory's order is not)
+  const file = fs.readdirSync(dir).find((f) => /\.\d+\.0\.\d+\.cpuprofile$/.test(f));
   const prof = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8'));
   const byId = new Map(prof.nodes.map((n) => [n.id, n]));
   const self = new Map();
@@ -112,5 +114,18 @@ if (argv.includes('--profile')) {
   console.log('| part | ms | µs per row | share |\n| --- | ---: | ---: | ---: |');
   for (const [k, us] of [...totals].sort((a, b) => b[1] - a[1])) {
     console.log(`| ${k} | ${(us / 1000).toFixed(0)} | ${(us / rows).toFixed(1)} | ${((us / sum) * 100).toFixed(1)}% |`);
+  }
+  // The same self time by function (name, file, line): which call inside a part costs.
+  const byFunction = new Map();
+  for (const [id, us] of self) {
+    const { functionName, url, lineNumber } = byId.get(id).callFrame;
+    if (functionName === '(idle)' || functionName === '(program)') continue;
+    const where = url.includes('/node_modules/') ? url.replace(/^.*\/node_modules\//, '') : url.replace(/^.*\/dist\//, 'dist/');
+    const key = `${functionName || '(anonymous)'} ${where}:${lineNumber + 1}`;
+    byFunction.set(key, (byFunction.get(key) ?? 0) + us);
+  }
+  console.log('\ntop functions by self time:\n| function | ms | share |\n| --- | ---: | ---: |');
+  for (const [k, us] of [...byFunction].sort((a, b) => b[1] - a[1]).slice(0, 15)) {
+    console.log(`| ${k} | ${(us / 1000).toFixed(0)} | ${((us / sum) * 100).toFixed(1)}% |`);
   }
 }

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { parse, CsvError, type Options as CsvOptions } from 'csv-parse';
+import { CsvError, Parser, type Options as CsvOptions } from 'csv-parse';
 import { LabelError } from '../../errors';
 import type { InputRow, ReadItem } from '../../types';
 import { delimiterOf } from '../formats';
@@ -30,17 +30,41 @@ function decodeRecord(record: string[], raw: string): string[] {
   return record.map((f) => (NON_ASCII.test(f) ? Buffer.from(f, 'latin1').toString('utf8') : f));
 }
 
+/** A record as the parser pushes it (`raw` on, `info` off), with where it is in the input. */
+type Parsed = { record: string[]; raw: string; start: number; emptyLines: number; bytes: number };
+
+/**
+ * csv-parse's stream parser, each record tagged when it is pushed with the line where it starts,
+ * from the parser's `info` (lines, empty lines, bytes so far: documented on the parser instance),
+ * read at that moment, as the parser has just finished the record. This replaces csv-parse's
+ * per-record context (the `info` and `on_record` options), which it builds twice per record, each
+ * time by spreading its whole `info` and rendering the raw record again: that took more main-thread
+ * time than the parsing itself (`node bench/csv-parse-options.mjs`; bench/README.md, "Main thread").
+ * The bookkeeping runs in the same synchronous step as on_record did, so a fatal error (unclosed
+ * quote) is still placed at the line where its record began.
+ */
+class LocatingParser extends Parser {
+  /** The last pushed record's end line, and the empty lines counted up to it. */
+  lastEndLine = 0;
+  lastEmpty = 0;
+
+  override push(chunk: unknown, encoding?: BufferEncoding): boolean {
+    if (chunk === null) return super.push(chunk, encoding);
+    const { record, raw } = chunk as { record: string[]; raw: string };
+    const { lines, empty_lines: emptyLines, bytes } = this.info;
+    const start = this.lastEndLine + 1 + (emptyLines - this.lastEmpty);
+    this.lastEndLine = lines;
+    this.lastEmpty = emptyLines;
+    const parsed: Parsed = { record, raw, start, emptyLines, bytes };
+    return super.push(parsed, encoding);
+  }
+}
+
 /** CSV, and TSV with CSV-style quotes (`tsv-quoted`), through csv-parse. */
 export async function openCsv(input: Readable, opts: ReaderOptions): Promise<TableReader> {
   const stats: ReadStats = { blankLines: 0 };
-  // Line bookkeeping is done in on_record, which runs synchronously during parsing, so that a
-  // fatal error (unclosed quote) can be placed at the line where its record began.
-  let lastEndLine = 0;
-  let lastEmpty = 0;
-  let startLine = 1;
-  const csvOptions: CsvOptions<unknown, unknown> = {
+  const csvOptions: CsvOptions = {
     bom: true,
-    info: true,
     raw: true,
     encoding: 'latin1',
     delimiter: delimiterOf(opts.format),
@@ -49,16 +73,8 @@ export async function openCsv(input: Readable, opts: ReaderOptions): Promise<Tab
     relax_quotes: true,
     skip_empty_lines: true,
     max_record_size: opts.maxRecordBytes,
-    // With `info` and `raw` on, the parser hands on_record its wrapped { record, raw, info }.
-    on_record: (wrapped: unknown, ctx) => {
-      const { record, raw } = wrapped as { record: string[]; raw: string };
-      startLine = lastEndLine + 1 + (ctx.empty_lines - lastEmpty);
-      lastEndLine = ctx.lines;
-      lastEmpty = ctx.empty_lines;
-      return { record, raw, start: startLine, emptyLines: ctx.empty_lines, bytes: ctx.bytes };
-    },
   };
-  const parser = parse(csvOptions as CsvOptions);
+  const parser = new LocatingParser(csvOptions);
   input.on('error', (err) => parser.destroy(err));
   // The parser counts the empty "line" after a final newline as blank; the last byte tells us to discount it.
   let endsWithNewline = false;
@@ -66,11 +82,11 @@ export async function openCsv(input: Readable, opts: ReaderOptions): Promise<Tab
     if (chunk.length > 0) endsWithNewline = chunk[chunk.length - 1] === (typeof chunk === 'string' ? '\n' : 0x0a);
   });
   input.pipe(parser);
-  type Parsed = { record: string[]; raw: string; start: number; emptyLines: number; bytes: number };
   const records = parser[Symbol.asyncIterator]() as AsyncIterator<Parsed>;
 
   const translate = (err: unknown): Error => {
     if (err instanceof CsvError) {
+      const { lastEndLine, lastEmpty } = parser;
       const line = lastEndLine + 1 + (((err as unknown as { empty_lines?: number }).empty_lines ?? lastEmpty) - lastEmpty);
       if (err.code === 'CSV_QUOTE_NOT_CLOSED') {
         return new LabelError('CSV_QUOTE_NOT_CLOSED', 'quoted field is never closed (the quote opens in this record)', {
