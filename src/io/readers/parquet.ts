@@ -23,7 +23,8 @@ class Decoder {
   private dead?: Error;
 
   constructor(file: string, batchRows: number) {
-    this.worker = new Worker(workerScript(), { workerData: { path: file, batchRows } satisfies ParquetWorkerData });
+    // A small young generation, as for the model workers: this thread only moves buffers through.
+    this.worker = new Worker(workerScript(), { workerData: { path: file, batchRows } satisfies ParquetWorkerData, resourceLimits: { maxYoungGenerationSizeMb: 4 } });
     this.worker.on('message', (m: FromParquetWorker) => {
       const p = this.pending;
       this.pending = undefined;
