@@ -22,8 +22,9 @@ class Decoder {
   private pending?: { resolve(m: FromParquetWorker): void; reject(e: Error): void };
   private dead?: Error;
 
-  constructor(file: string) {
-    this.worker = new Worker(workerScript(), { workerData: { path: file } satisfies ParquetWorkerData });
+  constructor(file: string, batchRows: number) {
+    // A small young generation, as for the model workers: this thread only moves buffers through.
+    this.worker = new Worker(workerScript(), { workerData: { path: file, batchRows } satisfies ParquetWorkerData, resourceLimits: { maxYoungGenerationSizeMb: 4 } });
     this.worker.on('message', (m: FromParquetWorker) => {
       const p = this.pending;
       this.pending = undefined;
@@ -58,9 +59,17 @@ class Decoder {
 
 
 /**
- * Streaming Parquet reader: one row group at a time (decoded by arrow-rs compiled to WebAssembly,
- * handed to JS as an Arrow RecordBatch), so memory is bounded by the largest row group plus what
- * the pipeline holds. Needs a path (Parquet's footer is at the end): stdin is refused by the CLI.
+ * Rows per Arrow batch handed from the decoding worker to the main thread. A batch is released once
+ * its last row is written, so the main thread holds about the rows in flight, not whole row groups
+ * (bench/README.md, "Parquet through the whole CLI").
+ */
+export const READ_BATCH_ROWS = 1024;
+
+/**
+ * Streaming Parquet reader: one row group at a time (decoded by arrow-rs compiled to WebAssembly in
+ * a worker, handed to JS as Arrow RecordBatches of READ_BATCH_ROWS rows), so memory is bounded by
+ * the largest row group (in the worker) plus what the pipeline holds. Needs a path (Parquet's footer
+ * is at the end): stdin is refused by the CLI.
  *
  * Rows: `line` is the 1-based row number in the file. A null text is a bad row TEXT_NOT_STRING
  * (as a JSON null is in JSONL); an empty string is a row (labelled with nulls, as in CSV).
@@ -71,6 +80,8 @@ export interface ParquetReaderOptions {
   textColumn: string;
   /** eval only: the column holding the gold label (any type; its string form is the label). */
   labelColumn?: string;
+  /** Rows per batch (default READ_BATCH_ROWS); tests make it small to cross batch boundaries. */
+  batchRows?: number;
 }
 
 export interface ParquetReadStats {
@@ -86,7 +97,7 @@ export interface ParquetReadStats {
   blankLines: number;
 }
 
-/** Where a row's typed values live: the row group's Arrow batch and the row's index in it. */
+/** Where a row's typed values live: an Arrow batch of its row group and the row's index in it. */
 export interface ParquetSource {
   batch: RecordBatch;
   index: number;
@@ -162,7 +173,9 @@ export async function openParquet(path: string, opts: ParquetReaderOptions): Pro
     if (err instanceof LabelError) throw err;
     throw new LabelError('INPUT_NOT_FOUND', `cannot open input: ${messageOf(err)}`, where);
   }
-  const decoder = new Decoder(path);
+  const batchRows = opts.batchRows ?? READ_BATCH_ROWS;
+  if (!(Number.isInteger(batchRows) && batchRows >= 1)) throw new LabelError('USAGE', `Parquet read batch size must be a positive integer, not ${batchRows}`);
+  const decoder = new Decoder(path, batchRows);
   let opened: FromParquetWorker;
   try {
     opened = await decoder.next();
@@ -206,42 +219,57 @@ export async function openParquet(path: string, opts: ParquetReaderOptions): Pro
     }
   }
 
+  /** Asks for batch `batch` of row group `group`; the answer is awaited later (so marked as handled now). */
+  const request = (group: number, batch: number): Promise<FromParquetWorker> => {
+    const p = decoder.next({ type: 'read', group, batch });
+    p.catch(() => undefined);
+    return p;
+  };
+
   async function* items(): AsyncGenerator<ReadItem> {
     let first = 1;
     try {
+      // The next batch is asked for as soon as one arrives: the worker decodes while these rows are labelled.
+      let next = groups > 0 ? request(0, 0) : undefined;
       for (let g = 0; g < groups; g++) {
-        let batches: RecordBatch[];
-        try {
-          const reply = await decoder.next({ type: 'read', group: g });
-          if (reply.type !== 'group') throw new Error(reply.type === 'error' ? reply.message : 'unexpected reply');
-          batches = tableFromIPC(reply.ipc).batches;
-        } catch (err) {
-          throw new LabelError(
-            'PARQUET_INVALID',
-            `row group ${g} (rows ${first}-${first + groupRows[g] - 1}) cannot be decoded (corrupt file?): ${messageOf(err)}`,
-            { ...where, line: first },
-          );
-        }
-        stats.rowGroupsRead = g + 1;
-        stats.bytes += groupBytes[g];
         let line = first;
         // progress: each row stands for an equal share of its row group's compressed bytes
         const rowBytes = groupBytes[g] / Math.max(1, groupRows[g]);
-        for (const batch of batches) {
-          const text = batch.getChildAt(textIdx)!;
-          const gold = labelIdx >= 0 ? batch.getChildAt(labelIdx)! : undefined;
-          for (let i = 0; i < batch.numRows; i++, line++) {
-            const t = text.get(i) as string | null;
-            const source = { batch, index: i };
-            if (typeof t !== 'string') {
-              yield { kind: 'bad', line, code: 'TEXT_NOT_STRING', reason: `'${opts.textColumn}' is null, not a string`, raw: rowJson(source), bytes: rowBytes };
-              continue;
+        for (let k = 0, count = 1; k < count; k++) {
+          let batches: RecordBatch[];
+          try {
+            const reply = await next!;
+            if (reply.type !== 'batch' || reply.group !== g || reply.batch !== k) throw new Error(reply.type === 'error' ? reply.message : 'unexpected reply');
+            count = reply.batches;
+            batches = count > 0 ? tableFromIPC(reply.ipc).batches : [];
+          } catch (err) {
+            throw new LabelError(
+              'PARQUET_INVALID',
+              `row group ${g} (rows ${first}-${first + groupRows[g] - 1}) cannot be decoded (corrupt file?): ${messageOf(err)}`,
+              { ...where, line: first },
+            );
+          }
+          next = k + 1 < count ? request(g, k + 1) : g + 1 < groups ? request(g + 1, 0) : undefined;
+          if (k === 0) {
+            stats.rowGroupsRead = g + 1;
+            stats.bytes += groupBytes[g];
+          }
+          for (const batch of batches) {
+            const text = batch.getChildAt(textIdx)!;
+            const gold = labelIdx >= 0 ? batch.getChildAt(labelIdx)! : undefined;
+            for (let i = 0; i < batch.numRows; i++, line++) {
+              const t = text.get(i) as string | null;
+              const source = { batch, index: i };
+              if (typeof t !== 'string') {
+                yield { kind: 'bad', line, code: 'TEXT_NOT_STRING', reason: `'${opts.textColumn}' is null, not a string`, raw: rowJson(source), bytes: rowBytes };
+                continue;
+              }
+              const row = new Row(line, t, source);
+              row.bytes = rowBytes;
+              // a null or empty gold label: a row eval leaves unscored (and counts)
+              if (gold && gold.isValid(i)) row.gold = goldOf(fieldText(gold, i));
+              yield row;
             }
-            const row = new Row(line, t, source);
-            row.bytes = rowBytes;
-            // a null or empty gold label: a row eval leaves unscored (and counts)
-            if (gold && gold.isValid(i)) row.gold = goldOf(fieldText(gold, i));
-            yield row;
           }
         }
         if (line !== first + groupRows[g]) {

@@ -31,9 +31,12 @@ import type { ParquetSource } from '../readers/parquet';
  * From CSV/TSV/JSONL input the input columns are nullable UTF-8 strings (explicit schema: CSV fields
  * as read; JSONL values that are strings as they are, others as their JSON text, missing/null as null).
  *
- * Row groups: `rowGroupSize` rows (default 65,536): rows are buffered (as references into the input's
- * row groups, plus the predictions) until a row group is full, then encoded and handed on, so memory
- * is bounded by about one output row group plus one input row group. Compression: zstd (default;
+ * Row groups: `rowGroupSize` rows (default 65,536), cut by the encoder (arrow-rs). Rows are buffered
+ * (as references into the input's batches, plus the predictions) only `chunkRows` at a time (default
+ * 1,024), then handed to the encoder, which keeps its row group compressed in WebAssembly memory until
+ * it is full. Buffering whole row groups here instead held two row groups of Arrow data in JS and a
+ * whole row group's Arrow copy in WebAssembly memory, which never shrinks (bench/README.md, "Parquet
+ * through the whole CLI"). Compression: zstd (default;
  * smaller files than snappy at a similar write speed here, and read by pyarrow, Spark, DuckDB,
  * Polars) or snappy.
  *
@@ -60,11 +63,13 @@ export interface ParquetWriterOptions {
   id2label: readonly string[];
   names: ParquetOutputNames;
   rowGroupSize?: number;
+  /** Rows buffered before they are handed to the encoder (default ENCODE_CHUNK_ROWS). */
+  chunkRows?: number;
   compression?: 'zstd' | 'snappy';
 }
 
 export interface ParquetRowWriter {
-  /** Buffers one row; false once a row group was handed on and the encoder is behind: await drain(). */
+  /** Buffers one row; false once a chunk was handed on and the encoder is behind: await drain(). */
   write(lr: LabelledRow): boolean;
   drain(signal?: AbortSignal): Promise<void>;
   /** Writes the last row group and the footer, then renames the file into place. */
@@ -74,6 +79,7 @@ export interface ParquetRowWriter {
 }
 
 export const DEFAULT_ROW_GROUP_SIZE = 65_536;
+export const ENCODE_CHUNK_ROWS = 1024;
 
 /** The output path, or a USAGE error for stdout: Parquet cannot be streamed (its footer comes last). */
 export function parquetOutputPath(output: string | undefined): string {
@@ -99,9 +105,10 @@ class Writer implements ParquetRowWriter {
   private readonly file: string;
   private readonly tmp: string;
   private readonly size: number;
+  private readonly chunk: number;
   private readonly added: string[];
   private inputColumns?: string[];
-  // the row group being filled
+  // the rows not yet handed to the encoder
   private runs: Run[] = [];
   private cells: (string | null)[][] = [];
   private labels: (string | null)[] = [];
@@ -120,6 +127,8 @@ class Writer implements ParquetRowWriter {
     this.file = opts.file ?? opts.path;
     this.size = opts.rowGroupSize ?? DEFAULT_ROW_GROUP_SIZE;
     if (!(this.size >= 1)) throw new LabelError('USAGE', `row group size must be at least 1, not ${this.size}`);
+    this.chunk = opts.chunkRows ?? ENCODE_CHUNK_ROWS;
+    if (!(this.chunk >= 1)) throw new LabelError('USAGE', `chunk size must be at least 1, not ${this.chunk}`);
     this.added = [opts.names.label, opts.names.confidence, ...opts.names.scores];
     this.scores = opts.names.scores.map(() => []);
     this.inputColumns = opts.inputSchema ? opts.inputSchema.fields.map((f) => f.name) : opts.inputColumns;
@@ -200,7 +209,7 @@ class Writer implements ParquetRowWriter {
     this.conf.push(empty ? null : p.confidence);
     for (let s = 0; s < this.scores.length; s++) this.scores[s].push(empty || !p.scores ? null : p.scores[s]);
     this.rows++;
-    if (this.rows >= this.size) {
+    if (this.rows >= this.chunk) {
       this.flush();
       return (this.controller.desiredSize ?? 1) > 0;
     }
@@ -247,7 +256,7 @@ class Writer implements ParquetRowWriter {
     this.batchesOut++;
   }
 
-  /** Hands the buffered rows to the encoder (as one or more batches: one per input batch they come from). */
+  /** Hands the buffered rows to the encoder (as one or more batches: one per input batch they come from); the encoder cuts the row groups. */
   private flush(): void {
     if (this.rows === 0) return;
     if (this.opts.inputSchema) {
