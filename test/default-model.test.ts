@@ -23,12 +23,14 @@ interface SetReference {
   correct: number;
   accuracy: number;
   macro_f1: number;
+  /** top-label ECE over 15 equal-width bins of the temperature-scaled probabilities */
+  ece: number;
   predictions: number[];
   probs: number[][];
 }
 interface Reference {
   command: string;
-  model: { onnx: string; sha256: string; tokenizer_sha256: string };
+  model: { onnx: string; sha256: string; tokenizer_sha256: string; temperature: number };
   labels: string[];
   sets: Record<string, SetReference>;
 }
@@ -48,7 +50,9 @@ const PROB_TOLERANCE = 1e-5;
 
 const sha256 = (file: string) => createHash('sha256').update(fs.readFileSync(file)).digest('hex');
 
-test('the reference was made from the embedded model', () => {
+test('the reference was made from the embedded model, with its temperature', () => {
+  const config = JSON.parse(fs.readFileSync(path.join(ROOT, 'model', 'config.json'), 'utf8')) as { calibration?: { temperature?: number } };
+  expect(REFERENCE.model.temperature).toBe(config.calibration?.temperature ?? 1);
   const stale = `fixtures/default-model/reference.json was made from another model; remake it with: ${REFERENCE.command}`;
   expect({ model: sha256(path.join(ROOT, 'model', REFERENCE.model.onnx)), tokenizer: sha256(path.join(ROOT, 'model', 'tokenizer.json')), stale }).toEqual({
     model: REFERENCE.model.sha256,
@@ -71,11 +75,11 @@ describe.each(SETS)('embedded model on %s validation, through the CLI, against t
   });
 
   (present ? test : test.skip)(
-    'eval --json: the same n, the exact number of correct rows, macro-F1 within 1e-9',
+    'eval --json: the same n, the exact number of correct rows, macro-F1 within 1e-9, ECE within 1e-4',
     async () => {
       const r = await runCli(['eval', file, '--json', '--no-progress']);
       expect(r.code).toBe(0);
-      const report = JSON.parse(r.stdout) as { n: number; accuracy: number; macro_f1: number; confusion_matrix: number[][] };
+      const report = JSON.parse(r.stdout) as { n: number; accuracy: number; macro_f1: number; ece: number; confusion_matrix: number[][] };
       expect(report.n).toBe(ref.n);
       const correct = Math.round(report.accuracy * report.n);
       expect(Math.abs(report.accuracy * report.n - correct)).toBeLessThan(1e-6); // accuracy is correct / n
@@ -83,6 +87,8 @@ describe.each(SETS)('embedded model on %s validation, through the CLI, against t
       expect(report.confusion_matrix.reduce((a, row, i) => a + row[i], 0)).toBe(ref.correct);
       // Same predictions, but the F1s are summed in another order than scikit-learn's: last-bit differences.
       expect(Math.abs(report.macro_f1 - ref.macro_f1)).toBeLessThanOrEqual(1e-9);
+      // float32 (CLI) vs float64 (reference) probabilities: a row on a bin edge could move, so not exact
+      expect(Math.abs(report.ece - ref.ece)).toBeLessThan(1e-4);
     },
     TIMEOUT,
   );

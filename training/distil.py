@@ -52,6 +52,22 @@ def cmd_targets(a):
         print(f"teacher accuracy on {src}/{sp}: {acc:.4f} (n={len(g)})")
 
 
+def cmd_teachers(a):
+    """Validation accuracy / macro-F1 of the new teacher, the previous default model and their
+    probability mixes (how --old-weight was chosen)."""
+    from pathlib import Path as _P
+    from sklearn.metrics import f1_score
+    from evaluate_onnx import load_model, predict_logits
+    _, _, tok, sess, _, _ = load_model(_P(a.old_model), None, a.threads,
+                                       {"optimization.disable_specified_optimizers": "SkipLayerNormFusion"})
+    for s, f in (("emotion", a.emotion), ("goemotions6", a.goemotions6)):
+        texts, y = load_csv(DATA / s / "validation.csv")
+        new, old = softmax(np.load(f).astype(np.float64)), softmax(predict_logits(tok, sess, texts).astype(np.float64))
+        for w in (0.0, 0.2, 0.3, 0.4, 0.5, 0.6, 1.0):
+            p = ((1 - w) * new + w * old).argmax(1)
+            print(f"{s:12s} old weight {w:.1f}: acc {(p == y).mean():.4f} macro-F1 {f1_score(y, p, average='macro'):.4f}")
+
+
 def softmax(z):
     z = np.exp(z - z.max(1, keepdims=True))
     return z / z.sum(1, keepdims=True)
@@ -206,6 +222,12 @@ def main():
     p.add_argument("--work", required=True)
     p.add_argument("--old-weight", type=float, default=0.0,
                    help="weight of the pool's previous targets in a probability mix with the new teacher's")
+    p = sub.add_parser("teachers")
+    p.add_argument("--emotion", required=True, help="teacher.py logits on emotion/validation.csv (.npy)")
+    p.add_argument("--goemotions6", required=True, help="teacher.py logits on goemotions6/validation.csv (.npy)")
+    p.add_argument("--old-model", required=True,
+                   help="model dir of the previous default (the pool's targets)")
+    p.add_argument("--threads", type=int, default=2)
     for name in ("minilm", "bilstm"):
         p = sub.add_parser(name)
         p.add_argument("--work", required=True)
@@ -234,7 +256,7 @@ def main():
     p.add_argument("--layers", type=int, default=2)
     p.add_argument("--dropout", type=float, default=0.4)
     a = ap.parse_args()
-    {"targets": cmd_targets, "minilm": cmd_minilm, "bilstm": cmd_bilstm}[a.cmd](a)
+    {"targets": cmd_targets, "teachers": cmd_teachers, "minilm": cmd_minilm, "bilstm": cmd_bilstm}[a.cmd](a)
 
 
 if __name__ == "__main__":
