@@ -45,6 +45,49 @@ describe('temperature from config.json calibration.temperature', () => {
   });
 });
 
+describe('per-label bias from config.json calibration.bias', () => {
+  test('softmax(logits / T + b) and sigmoid(logits / T + b); the bias can move the top label', () => {
+    const logits = [2, 0, -1];
+    const bias = [0, 1.5, -0.5];
+    const soft = toProbabilities(logits, 1, 3, false, 2, bias);
+    const e = logits.map((x, j) => Math.exp(x / 2 + bias[j]));
+    const z = e.reduce((a, b) => a + b, 0);
+    e.forEach((x, j) => expect(soft.scores[j]).toBeCloseTo(x / z, 6));
+    expect(soft.labelIds[0]).toBe(1); // 2/2 + 0 = 1 < 0/2 + 1.5
+    expect(toProbabilities(logits, 1, 3, false, 2).labelIds[0]).toBe(0);
+    const sig = toProbabilities(logits, 1, 3, true, 2, bias);
+    logits.forEach((x, j) => expect(sig.scores[j]).toBeCloseTo(1 / (1 + Math.exp(-(x / 2 + bias[j]))), 6));
+  });
+
+  test('absent means none; one number per label or MODEL_INVALID; a bias alone leaves T at 1', () => {
+    expect(loadModelInfo(TINY_BERT).bias).toBeUndefined();
+    const n = loadModelInfo(TINY_BERT).id2label.length;
+    const ok = Array.from({ length: n }, (_, j) => j / 10);
+    const info = loadModelInfo(modelWith((c) => (c.calibration = { bias: ok })));
+    expect(info.bias).toEqual(ok);
+    expect(info.temperature).toBe(1);
+    expect(() => loadModelInfo(modelWith((c) => (c.calibration = { bias: ok.slice(1) })))).toThrow(/calibration.bias must be an array of \d+ numbers/);
+    expect(() => loadModelInfo(modelWith((c) => (c.calibration = { bias: ok.map(() => 'x') })))).toThrow(/calibration.bias/);
+    expect(() => loadModelInfo(modelWith((c) => (c.calibration = 2)))).toThrow(/calibration must be an object/);
+  });
+
+  test('the CLI applies it: a large bias on one label makes every row that label', async () => {
+    const n = loadModelInfo(TINY_BERT).id2label.length;
+    const names = loadModelInfo(TINY_BERT).id2label;
+    const biased = modelWith((c) => (c.calibration = { bias: Array.from({ length: n }, (_, j) => (j === n - 1 ? 50 : 0)) }));
+    const r = await runCli([path.join(SAMPLES, 'labelled.csv'), '--output-format', 'jsonl', '--label-name', 'predicted', '--model', biased]);
+    expect(r.code).toBe(0);
+    const rows = r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l));
+    expect(rows.length).toBeGreaterThan(0);
+    rows.filter((x) => x.confidence !== null).forEach((x) => expect(x.predicted).toBe(names[n - 1]));
+    const bad = modelWith((c) => (c.calibration = { bias: [1] }));
+    const e = await runCli([path.join(SAMPLES, 'labelled.csv'), '--model', bad]);
+    expect(e.code).toBe(2);
+    expect(e.stdout).toBe('');
+    expect(e.stderr).toMatch(/config\.json: MODEL_INVALID: config.json calibration.bias must be an array/);
+  });
+});
+
 describe('--min-confidence', () => {
   test('label: rows below it keep their confidence, lose their label, and are counted', async () => {
     const all = await runCli([path.join(SAMPLES, 'sample.csv'), '--model', TINY_BERT, '--output-format', 'jsonl']);

@@ -1,12 +1,22 @@
-"""Fit a temperature for an exported model directory on the held-out slice of the training data and
-store it in MODEL_DIR/config.json as `calibration.temperature` (the CLI divides the logits by it).
+"""Fit the calibration of an exported model directory on the held-out slice of the training data and
+store it in MODEL_DIR/config.json as `calibration` (the CLI computes softmax(logits / temperature + bias)).
 
-    python training/calibrate.py MODEL_DIR --pool /work/scratch/fast/pool.pkl
+    python training/calibrate.py MODEL_DIR --pool /work/scratch/fast/pool.pkl [--bias] [--weight source]
 
 The held-out slice is the stratified 8% of emotion + GoEmotions-6 train that training/fast_model.py
 draws and that neither the teacher (teacher.py) nor the students (distil.py) are trained on; never the
 validation sets. Inference exactly as training/evaluate_onnx.py (Rust tokenizers + onnxruntime with
-the CLI's session setting); the fit minimizes the negative log-likelihood (fast_model.fit_temperature).
+the CLI's session setting). Both fits minimize the negative log-likelihood on the slice:
+
+* default: a temperature T alone (fast_model.fit_temperature: grid + golden section);
+* --bias: T and one additive bias per label together (SciPy L-BFGS; the biases are shifted to sum to 0,
+  which leaves every softmax unchanged). A bias is a prior correction, so unlike T it can change the
+  top label: the labels' shares in the training data differ from what the slice shows the model needs.
+
+--weight source weights the slice so that each source (emotion, GoEmotions-6) counts as much as the
+other (the slice holds 1,280 emotion and 421 GoEmotions-6 texts, as train does); --weight rows (the
+default) counts every text once. T and the biases are rounded to 4 decimals, the figures printed after
+fitting are for the rounded values, which are what config.json holds.
 """
 from __future__ import annotations
 
@@ -16,15 +26,49 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from scipy.optimize import minimize
 
 from evaluate_onnx import ece15, load_model, predict_logits, softmax64
 from fast_model import fit_temperature
+
+
+def nll(z: np.ndarray, y: np.ndarray, w: np.ndarray) -> float:
+    z = z - z.max(1, keepdims=True)
+    lp = z[np.arange(len(y)), y] - np.log(np.exp(z).sum(1))
+    return float(-(w * lp).sum() / w.sum())
+
+
+def fit_temperature_bias(logits: np.ndarray, y: np.ndarray, w: np.ndarray) -> tuple[float, list[float]]:
+    """argmin over (T, b) of the weighted NLL of softmax(logits / T + b); returns T and b (sum 0), rounded."""
+    z0 = logits.astype(np.float64)
+    k = z0.shape[1]
+    onehot = np.eye(k)[y]
+    ws = w / w.sum()
+
+    def f(th):  # th = [log(1/T), b_0 … b_{k-1}]; value and gradient
+        s = np.exp(th[0])
+        z = z0 * s + th[1:]
+        z = z - z.max(1, keepdims=True)
+        p = np.exp(z)
+        p /= p.sum(1, keepdims=True)
+        lp = np.log(p[np.arange(len(y)), y])
+        g = (p - onehot) * ws[:, None]  # d(NLL)/dz
+        return -(ws * lp).sum(), np.concatenate([[(g * z0).sum() * s], g.sum(0)])
+
+    r = minimize(f, np.zeros(k + 1), jac=True, method="L-BFGS-B", options={"maxiter": 1000, "gtol": 1e-10})
+    if not r.success:
+        raise SystemExit(f"calibration fit did not converge: {r.message}")
+    b = r.x[1:] - r.x[1:].mean()
+    return round(float(1 / np.exp(r.x[0])), 4), [round(float(v), 4) for v in b]
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("model_dir")
     ap.add_argument("--pool", required=True, help="pool.pkl of training/fast_model.py teacher (its split column)")
+    ap.add_argument("--bias", action="store_true", help="fit one additive bias per label with the temperature")
+    ap.add_argument("--weight", choices=["rows", "source"], default="rows",
+                    help="rows: every held-out text counts once; source: each source's texts weigh as much in all")
     ap.add_argument("--threads", type=int, default=2)
     a = ap.parse_args()
     d = Path(a.model_dir)
@@ -35,12 +79,33 @@ def main() -> None:
     label2id = {v: k for k, v in id2label.items()}
     from fast_model import LABELS
     y = np.array([label2id[LABELS[i]] for i in ho.label])
-    logits = predict_logits(tok, sess, ho.text.tolist())
-    t, n1, nt = fit_temperature(logits, y)
-    print(f"held-out slice n={len(ho)}: T={t}; NLL {n1:.4f} -> {nt:.4f}; "
-          f"ECE {ece15(y, softmax64(logits)):.4f} -> {ece15(y, softmax64(logits / t)):.4f}")
-    cfg["calibration"] = {"temperature": t,
-                          "fitted_on": "held-out slice of emotion + goemotions6 train (not trained on)"}
+    if a.weight == "source":
+        counts = ho.source.value_counts()
+        w = ho.source.map(lambda s: len(ho) / (len(counts) * counts[s])).to_numpy(dtype=np.float64)
+    else:
+        w = np.ones(len(ho))
+    logits = predict_logits(tok, sess, ho.text.tolist()).astype(np.float64)
+    k = logits.shape[1]
+    if a.bias:
+        t, b = fit_temperature_bias(logits, y, w)
+    else:
+        if a.weight != "rows":
+            raise SystemExit("--weight source needs --bias (the temperature-only fit counts every text once)")
+        t, _, _ = fit_temperature(logits, y)
+        b = [0.0] * k
+    z1, zc = logits, logits / t + np.array(b)
+    print(f"held-out slice n={len(ho)} ({', '.join(f'{s} {n}' for s, n in ho.source.value_counts().items())}), "
+          f"weight {a.weight}: T={t}" + (f", bias {b}" if a.bias else "") + f"; weighted NLL {nll(z1, y, w):.4f} -> "
+          f"{nll(zc, y, w):.4f}; accuracy {(z1.argmax(1) == y).mean():.4f} -> {(zc.argmax(1) == y).mean():.4f}")
+    for s in sorted(ho.source.unique()):
+        m = (ho.source == s).to_numpy()
+        print(f"  {s}: ECE {ece15(y[m], softmax64(z1[m])):.4f} -> {ece15(y[m], softmax64(zc[m])):.4f}")
+    cal = {"temperature": t}
+    if a.bias:
+        cal["bias"] = b
+    cal["fitted_on"] = ("held-out slice of emotion + goemotions6 train (not trained on)"
+                        + (", each source weighted equally" if a.weight == "source" else ""))
+    cfg["calibration"] = cal
     (d / "config.json").write_text(json.dumps(cfg, indent=2) + "\n")
 
 

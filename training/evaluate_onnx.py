@@ -11,7 +11,8 @@ Truncation length: min(max_position_embeddings, tokenizer_config model_max_lengt
 (fixtures/default-model/reference.json): per data set n, the exact number of correct rows,
 accuracy and macro-F1 at full precision (scikit-learn), and every row's predicted label id and
 probabilities (softmax of the logits divided by config.json's `calibration.temperature`, 1 when
-absent, in float64, rounded to 6 decimals). Unlike --json it holds no
+absent, plus its `calibration.bias`, one number per label, none when absent, in float64, rounded to
+6 decimals; the predicted label is the argmax of those calibrated logits, as in the CLI). Unlike --json it holds no
 timing, so the same command on the same files writes the same bytes. Everything in it is computed
 here, independently of the CLI: the tokenizer is the Rust `tokenizers` library, the inference
 Python onnxruntime, the metrics scikit-learn. --session-config KEY=VALUE passes onnxruntime session
@@ -134,8 +135,9 @@ def main() -> None:
     cfg, id2label, tok, sess, onnx_name, max_len = load_model(model_dir, args.onnx, args.threads, session_config)
     label2id = {v: k for k, v in id2label.items()}
     temperature = float((cfg.get("calibration") or {}).get("temperature", 1.0))
+    bias = np.array((cfg.get("calibration") or {}).get("bias", [0.0] * len(id2label)), dtype=np.float64)
     size_mb = (model_dir / onnx_name).stat().st_size / 1e6
-    print(f"{model_dir}/{onnx_name}: {size_mb:.1f} MB, truncation {max_len}, temperature {temperature}")
+    print(f"{model_dir}/{onnx_name}: {size_mb:.1f} MB, truncation {max_len}, temperature {temperature}, bias {bias.tolist()}")
     results = {"model": str(model_dir / onnx_name), "onnx_mb": round(size_mb, 2)}
     labels = sorted(id2label)
     golden = {
@@ -146,7 +148,7 @@ def main() -> None:
                      "scikit-learn": sklearn.__version__, "numpy": np.__version__, "pandas": pd.__version__},
         "model": {"onnx": onnx_name, "sha256": sha256(model_dir / onnx_name),
                   "tokenizer_sha256": sha256(model_dir / "tokenizer.json"), "truncation": max_len,
-                  "temperature": temperature},
+                  "temperature": temperature, "bias": bias.tolist()},
         "labels": [id2label[i] for i in labels],
         "sets": {},
     }
@@ -156,9 +158,10 @@ def main() -> None:
         y = np.array([label2id[x] for x in df["label"]])
         t0 = time.time()
         logits = predict_logits(tok, sess, df["text"].astype(str).tolist())
-        p = logits.argmax(-1)
         dt = time.time() - t0
-        probs = softmax64(logits / temperature)
+        z = logits.astype(np.float64) / temperature + bias  # as src/infer/classifier.ts toProbabilities
+        p = z.argmax(-1)
+        probs = softmax64(z)
         ece = ece15(y, probs)
         acc = accuracy_score(y, p)
         f1 = f1_score(y, p, average="macro", labels=labels)

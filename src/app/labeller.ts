@@ -62,6 +62,7 @@ export class Labeller implements BatchRunner {
         numLabels: info.id2label.length,
         multiLabel: info.multiLabel,
         temperature: info.temperature,
+        bias: info.bias,
         intraOpThreads: config.threads,
       },
       modelDir: info.dir,

@@ -9,6 +9,8 @@ export interface ClassifierSpec {
   multiLabel: boolean;
   /** Logits are divided by it before softmax/sigmoid (calibration); 1 leaves them as they are. */
   temperature: number;
+  /** Added per label after the division by the temperature (calibration.bias); absent: none. */
+  bias?: number[];
   /** The tokenizer's padding id. */
   padId: number;
   /** Threads onnxruntime may use inside one Run(); workers × threads ≈ cores. */
@@ -68,7 +70,7 @@ export class Classifier {
     if (logits.dims.length !== 2 || logits.dims[0] !== n || logits.dims[1] !== numLabels) {
       throw new Error(`model output has shape [${logits.dims.join(', ')}], expected [${n}, ${numLabels}] (id2label has ${numLabels} labels)`);
     }
-    const out = toProbabilities(logits.data as Float32Array, n, numLabels, this.spec.multiLabel, this.spec.temperature);
+    const out = toProbabilities(logits.data as Float32Array, n, numLabels, this.spec.multiLabel, this.spec.temperature, this.spec.bias);
     for (const t of Object.values(results)) t.dispose?.();
     return out;
   }
@@ -92,20 +94,33 @@ function int64Feeds(flat: Int32Array, offsets: Int32Array, width: number, padId:
   return { ids, mask };
 }
 
-/** Softmax (single-label) or sigmoid (multi-label) per row, computed in float64, plus the argmax. */
-export function toProbabilities(logits: ArrayLike<number>, n: number, k: number, multiLabel: boolean, temperature = 1): BatchOutput {
+/**
+ * Softmax (single-label) or sigmoid (multi-label) of logits / temperature + bias per row, computed in
+ * float64, plus the argmax.
+ */
+export function toProbabilities(
+  logits: ArrayLike<number>,
+  n: number,
+  k: number,
+  multiLabel: boolean,
+  temperature = 1,
+  bias?: ArrayLike<number>,
+): BatchOutput {
   const scores = new Float32Array(n * k);
   const labelIds = new Int32Array(n);
   const confidences = new Float32Array(n);
+  const z = new Float64Array(k);
+  const p = new Float64Array(k);
   for (let r = 0; r < n; r++) {
     const base = r * k;
     let max = -Infinity;
-    const t = temperature;
-    for (let j = 0; j < k; j++) max = Math.max(max, logits[base + j] / t);
-    let sum = 0;
-    const p = new Float64Array(k);
     for (let j = 0; j < k; j++) {
-      p[j] = multiLabel ? 1 / (1 + Math.exp(-logits[base + j] / t)) : Math.exp(logits[base + j] / t - max);
+      z[j] = logits[base + j] / temperature + (bias ? bias[j] : 0);
+      max = Math.max(max, z[j]);
+    }
+    let sum = 0;
+    for (let j = 0; j < k; j++) {
+      p[j] = multiLabel ? 1 / (1 + Math.exp(-z[j])) : Math.exp(z[j] - max);
       sum += p[j];
     }
     let best = 0;

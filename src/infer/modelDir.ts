@@ -17,6 +17,12 @@ export interface ModelInfo {
    * `calibration.temperature`, fitted on held-out training data; 1 when absent.
    */
   temperature: number;
+  /**
+   * Added to the logits after the division by the temperature, one number per label in id order:
+   * config.json's `calibration.bias`, fitted with the temperature on held-out training data (a prior
+   * correction, so it can change the top label); absent when config.json has none.
+   */
+  bias?: number[];
   /** Tokens per text, special tokens included; longer texts are truncated. */
   maxLength: number;
 }
@@ -97,19 +103,39 @@ export function loadModelInfo(dir: string): ModelInfo {
     label2id,
     multiLabel: config.problem_type === 'multi_label_classification',
     temperature: temperatureOf(config, configPath),
+    bias: biasOf(config, configPath, id2label.length),
     maxLength,
   };
 }
 
-/** config.json's optional `calibration: { "temperature": T }` (T > 0); 1 when absent. */
+/** config.json's optional `calibration` object, checked to be one; undefined when absent. */
+function calibrationOf(config: Record<string, unknown>, configPath: string): Record<string, unknown> | undefined {
+  const cal = config.calibration;
+  if (cal === undefined) return undefined;
+  if (cal === null || typeof cal !== 'object' || Array.isArray(cal)) {
+    throw new LabelError('MODEL_INVALID', `config.json calibration must be an object, got ${JSON.stringify(cal)}`, { file: configPath });
+  }
+  return cal as Record<string, unknown>;
+}
+
+/** config.json's optional `calibration.temperature` (T > 0); 1 when absent. */
 function temperatureOf(config: Record<string, unknown>, configPath: string): number {
-  const cal = config.calibration as { temperature?: unknown } | undefined;
-  if (cal === undefined) return 1;
-  const t = cal?.temperature;
+  const t = calibrationOf(config, configPath)?.temperature;
+  if (t === undefined) return 1;
   if (typeof t !== 'number' || !(t > 0) || !Number.isFinite(t)) {
     throw new LabelError('MODEL_INVALID', `config.json calibration.temperature must be a positive number, got ${JSON.stringify(t)}`, { file: configPath });
   }
   return t;
+}
+
+/** config.json's optional `calibration: { "bias": [b0, …] }`: one finite number per label; undefined when absent. */
+function biasOf(config: Record<string, unknown>, configPath: string, numLabels: number): number[] | undefined {
+  const b = calibrationOf(config, configPath)?.bias;
+  if (b === undefined) return undefined;
+  if (!Array.isArray(b) || b.length !== numLabels || !b.every((v) => typeof v === 'number' && Number.isFinite(v))) {
+    throw new LabelError('MODEL_INVALID', `config.json calibration.bias must be an array of ${numLabels} numbers (one per label in id2label), got ${JSON.stringify(b)}`, { file: configPath });
+  }
+  return b as number[];
 }
 
 /** The gold label of an eval row as a label id: a label name, or an id read through id2label. */
