@@ -23,14 +23,14 @@ interface SetReference {
   correct: number;
   accuracy: number;
   macro_f1: number;
-  /** top-label ECE over 15 equal-width bins of the temperature-scaled probabilities */
+  /** top-label ECE over 15 equal-width bins of the calibrated probabilities (temperature and bias) */
   ece: number;
   predictions: number[];
   probs: number[][];
 }
 interface Reference {
   command: string;
-  model: { onnx: string; sha256: string; tokenizer_sha256: string; temperature: number };
+  model: { onnx: string; sha256: string; tokenizer_sha256: string; temperature: number; bias: number[] };
   labels: string[];
   sets: Record<string, SetReference>;
 }
@@ -50,9 +50,12 @@ const PROB_TOLERANCE = 1e-5;
 
 const sha256 = (file: string) => createHash('sha256').update(fs.readFileSync(file)).digest('hex');
 
-test('the reference was made from the embedded model, with its temperature', () => {
-  const config = JSON.parse(fs.readFileSync(path.join(ROOT, 'model', 'config.json'), 'utf8')) as { calibration?: { temperature?: number } };
+test('the reference was made from the embedded model, with its calibration (temperature and bias)', () => {
+  const config = JSON.parse(fs.readFileSync(path.join(ROOT, 'model', 'config.json'), 'utf8')) as {
+    calibration?: { temperature?: number; bias?: number[] };
+  };
   expect(REFERENCE.model.temperature).toBe(config.calibration?.temperature ?? 1);
+  expect(REFERENCE.model.bias).toEqual(config.calibration?.bias ?? REFERENCE.labels.map(() => 0));
   const stale = `fixtures/default-model/reference.json was made from another model; remake it with: ${REFERENCE.command}`;
   expect({ model: sha256(path.join(ROOT, 'model', REFERENCE.model.onnx)), tokenizer: sha256(path.join(ROOT, 'model', 'tokenizer.json')), stale }).toEqual({
     model: REFERENCE.model.sha256,
