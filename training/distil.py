@@ -36,8 +36,13 @@ MAXLEN = 128  # the default model's truncation
 
 def cmd_targets(a):
     df = pd.read_pickle(a.pool)
-    lg = np.load(a.logits)
+    # the new teacher's logits, or (no --logits) the pool's own targets: fast_model.py's, the model/ of then
+    lg = np.load(a.logits) if a.logits else df[[f"t{c}" for c in range(6)]].values.astype(np.float32)
     assert lg.shape == (len(df), 6), (lg.shape, len(df))
+    if a.calibration:  # the teacher's calibrated logits: logits / T + b, as the CLI computes them
+        cal = json.loads(Path(a.calibration).read_text()).get("calibration", {})
+        lg = (lg.astype(np.float64) / cal.get("temperature", 1.0) + np.array(cal.get("bias", [0.0] * 6))).astype(np.float32)
+        print(f"calibrated with T={cal.get('temperature', 1.0)}, bias {cal.get('bias')}")
     if a.old_weight:  # mix with the pool's own targets (fast_model.py's: the previous default model)
         old = df[[f"t{c}" for c in range(6)]].values.astype(np.float64)
         p = (1 - a.old_weight) * softmax(lg.astype(np.float64)) + a.old_weight * softmax(old)
@@ -213,12 +218,115 @@ def cmd_bilstm(a):
     train_student(a, model, model, save, "onecycle")
 
 
+def cmd_export_bilstm(a):
+    """A BiLSTM student alone -> a model dir for the CLI (`model-fast/`): one bidirectional LSTM op per
+    layer (bilstm_onnx.py), the embedding table int8 with one float32 scale per row (Gather -> Cast ->
+    Mul, as fast_model.py's export), checked against PyTorch with the same int8 table and for padding
+    invariance; config.json (calibration: run calibrate.py on the result), tokenizer files of model/."""
+    import shutil
+    import torch
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+    from ensemble import BiLSTM
+    from bilstm_onnx import rewrite
+    from fast_model import LABELS, REPO, run_onnx
+    torch.set_num_threads(a.threads)
+    run = Path(a.work) / a.run
+    targs = json.loads((run / "args.json").read_text())
+    model = BiLSTM(hidden=targs["hidden"], emb=targs["emb"], layers=targs["layers"], dropout=targs["dropout"])
+    model.load_state_dict(torch.load(run / f"ep{a.epoch}.pt"))
+    model.eval()
+    # int8 embedding, one scale per row (symmetric); row 0 ([PAD]) stays exactly zero
+    w = model.emb.weight.detach().numpy()
+    scale = np.abs(w).max(1) / 127.0
+    scale[scale == 0] = 1.0
+    q = np.clip(np.round(w / scale[:, None]), -127, 127).astype(np.int8)
+    with torch.no_grad():  # the PyTorch reference uses the same dequantized table
+        model.emb.weight.copy_(torch.from_numpy(q.astype(np.float32) * scale[:, None].astype(np.float32)))
+
+    class Wrap(torch.nn.Module):  # names the branch "/lstm/...", as in the ensemble (bilstm_onnx.py expects it)
+        def __init__(self):
+            super().__init__()
+            self.lstm = model
+
+        def forward(self, input_ids, attention_mask):
+            return self.lstm(input_ids, attention_mask)
+
+    out_dir = Path(a.out); out_dir.mkdir(parents=True, exist_ok=True)
+    onnx_path = out_dir / "model.onnx"
+    ids = torch.tensor([[101, 1045, 2514, 3407, 102], [101, 1045, 102, 0, 0]])
+    torch.onnx.export(Wrap().eval(), (ids, (ids != 0).long()), str(onnx_path), dynamo=False, opset_version=17,
+                      input_names=["input_ids", "attention_mask"], output_names=["logits"],
+                      dynamic_axes={"input_ids": {0: "batch", 1: "sequence"},
+                                    "attention_mask": {0: "batch", 1: "sequence"}, "logits": {0: "batch"}})
+    model.eval()  # export puts the wrapper (and so the model) back in the mode it found it in
+    m = onnx.load(str(onnx_path))
+    print(f"[onnx] BiLSTM layers rewritten as bidirectional LSTM ops: {rewrite(m)}")
+    g = m.graph
+    gather = next(n for n in g.node if n.op_type == "Gather" and n.input[0] == "lstm.emb.weight")
+    emb_out = gather.output[0]
+    keep = [i for i in g.initializer if i.name != "lstm.emb.weight"]
+    del g.initializer[:]
+    g.initializer.extend(keep + [numpy_helper.from_array(q, "emb_q"),
+                                 numpy_helper.from_array(scale.astype(np.float32)[:, None], "emb_scale")])
+    new = [helper.make_node("Gather", ["emb_q", "input_ids"], ["/emb/q"], name="/emb/gather_q"),
+           helper.make_node("Cast", ["/emb/q"], ["/emb/qf"], name="/emb/cast", to=TensorProto.FLOAT),
+           helper.make_node("Gather", ["emb_scale", "input_ids"], ["/emb/s"], name="/emb/gather_s"),
+           helper.make_node("Mul", ["/emb/qf", "/emb/s"], [emb_out], name="/emb/mul")]
+    nodes = [n for n in g.node if n is not gather]
+    del g.node[:]
+    g.node.extend(new + nodes)
+    g.ClearField("value_info")
+    onnx.checker.check_model(m)
+    onnx.save(m, str(onnx_path))
+
+    tok = tokenizer(MAXLEN)
+    texts, ys = {}, {}
+    for s in ("emotion", "goemotions6"):
+        texts[s], ys[s] = load_csv(DATA / s / "validation.csv")
+    allt = texts["emotion"] + texts["goemotions6"]
+    onnx_logits = run_onnx(onnx_path, tok, allt)
+    t_logits = predict_fn(lambda i, mk: model(i, mk).float(), [e.ids for e in tok.encode_batch(allt)])
+    d = float(np.abs(onnx_logits - t_logits).max())
+    print(f"[check] max |ONNX - torch (same int8 table)| = {d:.2e}")
+    assert d < 1e-3, d
+    one = run_onnx(onnx_path, tok, allt[:64], bs=1)  # padding invariance: alone vs in a padded batch
+    assert np.abs(one - onnx_logits[:64]).max() < 1e-4
+    n_e = len(texts["emotion"])
+    for s, lg in (("emotion", onnx_logits[:n_e]), ("goemotions6", onnx_logits[n_e:])):
+        print(f"[onnx] {s}: acc/F1 {metrics(ys[s], lg)} (no calibration)")
+    nparams = sum(p.numel() for p in model.parameters())
+    cfg = {
+        "architectures": ["WordPieceBiLSTM"],
+        "model_type": "emotion-label-bilstm",
+        "vocab_size": int(w.shape[0]),
+        "embedding_size": targs["emb"],
+        "embedding_dtype": "int8 (one float32 scale per row)",
+        "hidden_size": targs["hidden"],
+        "num_layers": targs["layers"],
+        "pooling": "masked max + mean over both directions",
+        "num_parameters": nparams,
+        "max_position_embeddings": MAXLEN,
+        "pad_token_id": 0,
+        "id2label": {str(i): l for i, l in enumerate(LABELS)},
+        "label2id": {l: i for i, l in enumerate(LABELS)},
+        "problem_type": "single_label_classification",
+        "distilled_from": "model/ (v2, calibrated probabilities)",
+    }
+    (out_dir / "config.json").write_text(json.dumps(cfg, indent=2) + "\n")
+    for f in ("tokenizer.json", "tokenizer_config.json"):
+        shutil.copy(REPO / "model" / f, out_dir / f)
+    print(f"[export] {out_dir}: model.onnx {onnx_path.stat().st_size:,} B, {nparams:,} parameters")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="cmd", required=True)
     p = sub.add_parser("targets")
     p.add_argument("--pool", required=True)
-    p.add_argument("--logits", required=True)
+    p.add_argument("--logits", default=None, help="teacher logits for every pool row (.npy); default: the pool's own")
+    p.add_argument("--calibration", default=None, metavar="CONFIG_JSON",
+                   help="apply that model dir config.json's calibration (temperature, bias) to the logits first")
     p.add_argument("--work", required=True)
     p.add_argument("--old-weight", type=float, default=0.0,
                    help="weight of the pool's previous targets in a probability mix with the new teacher's")
@@ -255,8 +363,15 @@ def main():
     p.add_argument("--hidden", type=int, default=200)
     p.add_argument("--layers", type=int, default=2)
     p.add_argument("--dropout", type=float, default=0.4)
+    p = sub.add_parser("export-bilstm")
+    p.add_argument("--work", required=True)
+    p.add_argument("--run", required=True)
+    p.add_argument("--epoch", type=int, required=True)
+    p.add_argument("--out", required=True)
+    p.add_argument("--threads", type=int, default=2)
     a = ap.parse_args()
-    {"targets": cmd_targets, "teachers": cmd_teachers, "minilm": cmd_minilm, "bilstm": cmd_bilstm}[a.cmd](a)
+    {"targets": cmd_targets, "teachers": cmd_teachers, "minilm": cmd_minilm, "bilstm": cmd_bilstm,
+     "export-bilstm": cmd_export_bilstm}[a.cmd](a)
 
 
 if __name__ == "__main__":
