@@ -5,7 +5,7 @@ import { parse } from 'csv-parse/sync';
 import { ROOT, runCli } from './cli';
 
 /**
- * The embedded model through the CLI against an independent reference: the golden file written by
+ * The embedded model (and the fast model, fixtures/fast-model/) through the CLI against an independent reference: the golden file written by
  * training/evaluate_onnx.py (Rust `tokenizers`, Python onnxruntime, scikit-learn; its "command"
  * field is the command that made it, fixtures/default-model/README.md says more) on the two
  * validation sets (in ../shared beside the repository, as in CI).
@@ -36,8 +36,16 @@ interface Reference {
 }
 
 const DATA = path.resolve(ROOT, '..', 'shared', 'data');
-const REFERENCE: Reference = JSON.parse(fs.readFileSync(path.join(ROOT, 'fixtures', 'default-model', 'reference.json'), 'utf8'));
 const SETS = ['emotion', 'goemotions6'] as const;
+/** The two shipped models, each with its own reference made by the same command (its "command" field). */
+const MODELS = [
+  { name: 'embedded model', dir: 'model', fixture: 'default-model', args: [] as string[] },
+  { name: 'fast model', dir: 'model-fast', fixture: 'fast-model', args: ['--model', 'fast'] },
+].map((m) => ({
+  ...m,
+  reference: JSON.parse(fs.readFileSync(path.join(ROOT, 'fixtures', m.fixture, 'reference.json'), 'utf8')) as Reference,
+}));
+const REFERENCE = MODELS[0].reference;
 const present = SETS.every((s) => fs.existsSync(path.join(DATA, REFERENCE.sets[s].file)));
 if (!present) {
   // eslint-disable-next-line no-console
@@ -50,73 +58,75 @@ const PROB_TOLERANCE = 1e-5;
 
 const sha256 = (file: string) => createHash('sha256').update(fs.readFileSync(file)).digest('hex');
 
-test('the reference was made from the embedded model, with its calibration (temperature and bias)', () => {
-  const config = JSON.parse(fs.readFileSync(path.join(ROOT, 'model', 'config.json'), 'utf8')) as {
-    calibration?: { temperature?: number; bias?: number[] };
-  };
-  expect(REFERENCE.model.temperature).toBe(config.calibration?.temperature ?? 1);
-  expect(REFERENCE.model.bias).toEqual(config.calibration?.bias ?? REFERENCE.labels.map(() => 0));
-  const stale = `fixtures/default-model/reference.json was made from another model; remake it with: ${REFERENCE.command}`;
-  expect({ model: sha256(path.join(ROOT, 'model', REFERENCE.model.onnx)), tokenizer: sha256(path.join(ROOT, 'model', 'tokenizer.json')), stale }).toEqual({
-    model: REFERENCE.model.sha256,
-    tokenizer: REFERENCE.model.tokenizer_sha256,
-    stale,
-  });
-  for (const s of SETS) {
-    const r = REFERENCE.sets[s];
-    expect(r.predictions.length).toBe(r.n);
-    expect(r.probs.length).toBe(r.n);
-  }
-});
-
-describe.each(SETS)('embedded model on %s validation, through the CLI, against the Python reference', (set) => {
-  const ref = REFERENCE.sets[set];
-  const file = path.join(DATA, ref.file);
-
-  (present ? test : test.skip)('the reference was made from this data file', () => {
-    expect(sha256(file)).toBe(ref.sha256);
+describe.each(MODELS)('$name ($dir/) against fixtures/$fixture/reference.json', ({ dir, fixture, args, reference: ref0 }) => {
+  test('the reference was made from this model, with its calibration (temperature and bias)', () => {
+    const config = JSON.parse(fs.readFileSync(path.join(ROOT, dir, 'config.json'), 'utf8')) as {
+      calibration?: { temperature?: number; bias?: number[] };
+    };
+    expect(ref0.model.temperature).toBe(config.calibration?.temperature ?? 1);
+    expect(ref0.model.bias).toEqual(config.calibration?.bias ?? ref0.labels.map(() => 0));
+    const stale = `fixtures/${fixture}/reference.json was made from another model; remake it with: ${ref0.command}`;
+    expect({ model: sha256(path.join(ROOT, dir, ref0.model.onnx)), tokenizer: sha256(path.join(ROOT, dir, 'tokenizer.json')), stale }).toEqual({
+      model: ref0.model.sha256,
+      tokenizer: ref0.model.tokenizer_sha256,
+      stale,
+    });
+    for (const s of SETS) {
+      const r = ref0.sets[s];
+      expect(r.predictions.length).toBe(r.n);
+      expect(r.probs.length).toBe(r.n);
+    }
   });
 
-  (present ? test : test.skip)(
-    'eval --json: the same n, the exact number of correct rows, macro-F1 within 1e-9, ECE within 1e-4',
-    async () => {
-      const r = await runCli(['eval', file, '--json', '--no-progress']);
-      expect(r.code).toBe(0);
-      const report = JSON.parse(r.stdout) as { n: number; accuracy: number; macro_f1: number; ece: number; confusion_matrix: number[][] };
-      expect(report.n).toBe(ref.n);
-      const correct = Math.round(report.accuracy * report.n);
-      expect(Math.abs(report.accuracy * report.n - correct)).toBeLessThan(1e-6); // accuracy is correct / n
-      expect(correct).toBe(ref.correct);
-      expect(report.confusion_matrix.reduce((a, row, i) => a + row[i], 0)).toBe(ref.correct);
-      // Same predictions, but the F1s are summed in another order than scikit-learn's: last-bit differences.
-      expect(Math.abs(report.macro_f1 - ref.macro_f1)).toBeLessThanOrEqual(1e-9);
-      // float32 (CLI) vs float64 (reference) probabilities: a row on a bin edge could move, so not exact
-      expect(Math.abs(report.ece - ref.ece)).toBeLessThan(1e-4);
-    },
-    TIMEOUT,
-  );
+  describe.each(SETS)('on %s validation, through the CLI, against the Python reference', (set) => {
+    const ref = ref0.sets[set];
+    const file = path.join(DATA, ref.file);
 
-  (present ? test : test.skip)(
-    'every row: the same label as the reference, probabilities within 1e-5',
-    async () => {
-      const r = await runCli([file, '--scores', '--label-name', 'predicted', '--no-progress']);
-      expect(r.code).toBe(0);
-      const rows = parse(r.stdout, { columns: true }) as Record<string, string>[];
-      expect(rows.length).toBe(ref.n);
-      const labels = REFERENCE.labels;
-      const differing = rows
-        .map((row, i) => ({ row: i + 2, text: row.text, cli: row.predicted, reference: labels[ref.predictions[i]] }))
-        .filter((d) => d.cli !== d.reference);
-      expect(differing).toEqual([]);
-      const apart = rows.flatMap((row, i) =>
-        labels
-          .map((l, j) => ({ row: i + 2, label: l, cli: Number(row[`score_${l}`]), reference: ref.probs[i][j] }))
-          .filter((d) => !(Math.abs(d.cli - d.reference) <= PROB_TOLERANCE)),
-      );
-      expect(apart).toEqual([]);
-    },
-    TIMEOUT,
-  );
+    (present ? test : test.skip)('the reference was made from this data file', () => {
+      expect(sha256(file)).toBe(ref.sha256);
+    });
+
+    (present ? test : test.skip)(
+      'eval --json: the same n, the exact number of correct rows, macro-F1 within 1e-9, ECE within 1e-4',
+      async () => {
+        const r = await runCli(['eval', file, '--json', '--no-progress', ...args]);
+        expect(r.code).toBe(0);
+        const report = JSON.parse(r.stdout) as { n: number; accuracy: number; macro_f1: number; ece: number; confusion_matrix: number[][] };
+        expect(report.n).toBe(ref.n);
+        const correct = Math.round(report.accuracy * report.n);
+        expect(Math.abs(report.accuracy * report.n - correct)).toBeLessThan(1e-6); // accuracy is correct / n
+        expect(correct).toBe(ref.correct);
+        expect(report.confusion_matrix.reduce((a, row, i) => a + row[i], 0)).toBe(ref.correct);
+        // Same predictions, but the F1s are summed in another order than scikit-learn's: last-bit differences.
+        expect(Math.abs(report.macro_f1 - ref.macro_f1)).toBeLessThanOrEqual(1e-9);
+        // float32 (CLI) vs float64 (reference) probabilities: a row on a bin edge could move, so not exact
+        expect(Math.abs(report.ece - ref.ece)).toBeLessThan(1e-4);
+      },
+      TIMEOUT,
+    );
+
+    (present ? test : test.skip)(
+      'every row: the same label as the reference, probabilities within 1e-5',
+      async () => {
+        const r = await runCli([file, '--scores', '--label-name', 'predicted', '--no-progress', ...args]);
+        expect(r.code).toBe(0);
+        const rows = parse(r.stdout, { columns: true }) as Record<string, string>[];
+        expect(rows.length).toBe(ref.n);
+        const labels = ref0.labels;
+        const differing = rows
+          .map((row, i) => ({ row: i + 2, text: row.text, cli: row.predicted, reference: labels[ref.predictions[i]] }))
+          .filter((d) => d.cli !== d.reference);
+        expect(differing).toEqual([]);
+        const apart = rows.flatMap((row, i) =>
+          labels
+            .map((l, j) => ({ row: i + 2, label: l, cli: Number(row[`score_${l}`]), reference: ref.probs[i][j] }))
+            .filter((d) => !(Math.abs(d.cli - d.reference) <= PROB_TOLERANCE)),
+        );
+        expect(apart).toEqual([]);
+      },
+      TIMEOUT,
+    );
+  });
 });
 
 (present ? test : test.skip)(
