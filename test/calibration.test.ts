@@ -69,6 +69,11 @@ describe('per-label bias from config.json calibration.bias', () => {
     expect(() => loadModelInfo(modelWith((c) => (c.calibration = { bias: ok.slice(1) })))).toThrow(/calibration.bias must be an array of \d+ numbers/);
     expect(() => loadModelInfo(modelWith((c) => (c.calibration = { bias: ok.map(() => 'x') })))).toThrow(/calibration.bias/);
     expect(() => loadModelInfo(modelWith((c) => (c.calibration = 2)))).toThrow(/calibration must be an object/);
+    expect(() => loadModelInfo(modelWith((c) => (c.calibration = null)))).toThrow(/calibration must be an object, got null/);
+    expect(() => loadModelInfo(modelWith((c) => (c.calibration = { bias: null })))).toThrow(/calibration.bias must be an array/);
+    expect(() => loadModelInfo(modelWith((c) => (c.calibration = { temprature: 2 })))).toThrow(/calibration has unknown keys temprature/);
+    const empty = loadModelInfo(modelWith((c) => (c.calibration = { fitted_on: 'nothing fitted' })));
+    expect([empty.temperature, empty.bias]).toEqual([1, undefined]);
   });
 
   test('the CLI applies it: a large bias on one label makes every row that label', async () => {

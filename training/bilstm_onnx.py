@@ -78,13 +78,16 @@ def rewrite(model: onnx.ModelProto) -> int:
     feats = node("Concat", [mx, mean], "feats", axis=-1)
     logits = node("Gemm", [feats, head.input[1], head.input[2]], "out", transB=1)
 
-    for n in g.node:
-        for k, name in enumerate(n.input):
-            if name == old_logits:
-                n.input[k] = logits
-    if any(o.name == old_logits for o in g.output):  # a BiLSTM exported alone: its head is the graph output
+    if any(o.name == old_logits for o in g.output):
+        # a BiLSTM exported alone: its head is the graph output, which the new head now writes under
+        # the same name (anything else reading it reads the new head too)
         head.output[0] = old_logits + "_replaced"
         new_nodes[-1].output[0] = old_logits
+    else:
+        for n in g.node:
+            for k, name in enumerate(n.input):
+                if name == old_logits:
+                    n.input[k] = logits
     g.initializer.extend(new_inits)
     # the new branch reads only graph inputs and weights, so it goes first (topological order);
     # then drop what nothing reads any more (the old branch)

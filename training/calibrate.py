@@ -74,6 +74,8 @@ def main() -> None:
     d = Path(a.model_dir)
     cfg, id2label, tok, sess, _, _ = load_model(
         d, None, a.threads, {"optimization.disable_specified_optimizers": "SkipLayerNormFusion"})
+    if cfg.get("problem_type") == "multi_label_classification":
+        raise SystemExit("calibrate.py fits a softmax (single-label) model; this one is multi-label (sigmoid per label)")
     df = pd.read_pickle(a.pool)
     ho = df[(df.split == "heldout") & (df.kind == "orig")].reset_index(drop=True)
     label2id = {v: k for k, v in id2label.items()}

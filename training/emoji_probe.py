@@ -19,7 +19,7 @@ import emoji
 import numpy as np
 import pandas as pd
 
-from evaluate_onnx import DEFAULT_DATA_DIR, SETS, load_model, predict_logits
+from evaluate_onnx import DEFAULT_DATA_DIR, SETS, load_model, predict_logits, read_calibration
 
 
 def named(text: str) -> str:
@@ -34,8 +34,7 @@ def main() -> None:
     for d in a.model_dirs:
         cfg, id2label, tok, sess, _, _ = load_model(
             Path(d), None, 2, {"optimization.disable_specified_optimizers": "SkipLayerNormFusion"})
-        cal = cfg.get("calibration") or {}
-        t, b = float(cal.get("temperature", 1.0)), np.array(cal.get("bias", [0.0] * len(id2label)))
+        t, b = read_calibration(cfg, len(id2label))
         label2id = {v: k for k, v in id2label.items()}
         for name in SETS:
             df = pd.read_csv(Path(a.data_dir) / name / "validation.csv", keep_default_na=False)

@@ -43,6 +43,37 @@ DEFAULT_DATA_DIR = SCRIPT_DIR.parent.parent / "shared" / "data"
 SETS = ("emotion", "goemotions6")
 
 
+CALIBRATION_KEYS = {"temperature", "bias", "fitted_on"}
+
+
+def read_calibration(cfg: dict, num_labels: int) -> tuple[float, np.ndarray]:
+    """config.json's `calibration` as the CLI reads it (src/infer/modelDir.ts), with the same checks:
+    absent means T = 1 and no bias; otherwise an object with only the keys temperature (a positive
+    finite number), bias (one finite number per label) and fitted_on; anything else is an error."""
+    if "calibration" not in cfg:
+        return 1.0, np.zeros(num_labels)
+    cal = cfg["calibration"]
+    if not isinstance(cal, dict):
+        raise SystemExit(f"config.json calibration must be an object, got {json.dumps(cal)}")
+    unknown = set(cal) - CALIBRATION_KEYS
+    if unknown:
+        raise SystemExit(f"config.json calibration has unknown keys {sorted(unknown)} (known: {sorted(CALIBRATION_KEYS)})")
+    t = cal.get("temperature", 1.0)
+    if isinstance(t, bool) or not isinstance(t, (int, float)) or not (np.isfinite(t) and t > 0):
+        raise SystemExit(f"config.json calibration.temperature must be a positive number, got {json.dumps(t)}")
+    b = cal.get("bias", [0.0] * num_labels)
+    if (not isinstance(b, list) or len(b) != num_labels
+            or not all(isinstance(v, (int, float)) and not isinstance(v, bool) and np.isfinite(v) for v in b)):
+        raise SystemExit(f"config.json calibration.bias must be an array of {num_labels} numbers, got {json.dumps(b)}")
+    return float(t), np.array(b, dtype=np.float64)
+
+
+def calibrated_probs(z: np.ndarray, multi_label: bool) -> np.ndarray:
+    """softmax (single-label) or sigmoid (multi-label) of calibrated logits, in float64, as the CLI."""
+    z = z.astype(np.float64)
+    return 1.0 / (1.0 + np.exp(-z)) if multi_label else softmax64(z)
+
+
 def load_model(model_dir: Path, onnx_name: str | None, threads: int, session_config: dict[str, str] | None = None):
     cfg = json.loads((model_dir / "config.json").read_text())
     id2label = {int(k): v for k, v in cfg["id2label"].items()}
@@ -134,8 +165,8 @@ def main() -> None:
     session_config = dict(kv.split("=", 1) for kv in args.session_config)
     cfg, id2label, tok, sess, onnx_name, max_len = load_model(model_dir, args.onnx, args.threads, session_config)
     label2id = {v: k for k, v in id2label.items()}
-    temperature = float((cfg.get("calibration") or {}).get("temperature", 1.0))
-    bias = np.array((cfg.get("calibration") or {}).get("bias", [0.0] * len(id2label)), dtype=np.float64)
+    temperature, bias = read_calibration(cfg, len(id2label))
+    multi_label = cfg.get("problem_type") == "multi_label_classification"
     size_mb = (model_dir / onnx_name).stat().st_size / 1e6
     print(f"{model_dir}/{onnx_name}: {size_mb:.1f} MB, truncation {max_len}, temperature {temperature}, bias {bias.tolist()}")
     results = {"model": str(model_dir / onnx_name), "onnx_mb": round(size_mb, 2)}
@@ -160,8 +191,8 @@ def main() -> None:
         logits = predict_logits(tok, sess, df["text"].astype(str).tolist())
         dt = time.time() - t0
         z = logits.astype(np.float64) / temperature + bias  # as src/infer/classifier.ts toProbabilities
-        p = z.argmax(-1)
-        probs = softmax64(z)
+        probs = calibrated_probs(z, multi_label)
+        p = probs.argmax(-1)  # the CLI's label: the top probability (same as the argmax of z)
         ece = ece15(y, probs)
         acc = accuracy_score(y, p)
         f1 = f1_score(y, p, average="macro", labels=labels)

@@ -1,8 +1,9 @@
-"""`model-fast/`: a small CNN student over the default model's WordPiece ids, distilled from `model/`.
+"""The pool every student trains on (`teacher`), and the WordPiece CNN student that was `model-fast/` until
+2026-11-28 (replaced by the BiLSTM of `distil.py export-bilstm`; training/README.md, "Fast model v2").
 
     python training/fast_model.py teacher --work /work/scratch/fast            # held-out slice, augmentation, teacher targets
     python training/fast_model.py train   --work /work/scratch/fast --run cnn128 [--emb 128 --filters 128 ...]
-    python training/fast_model.py export  --work /work/scratch/fast --run cnn128 --epoch N --out model-fast
+    python training/fast_model.py export  --work /work/scratch/fast --run cnn128 --epoch N --out DIR
 
 1. `teacher`: emotion train + GoEmotions-6 train, minus a stratified held-out slice (`--holdout`, default
    8 % of each set per label, seed 42) that is never trained on (it fits the temperature). Augmented copies
@@ -527,7 +528,7 @@ def main():
     p = sub.choices["export"]
     p.add_argument("--run", required=True)
     p.add_argument("--epoch", type=int, required=True)
-    p.add_argument("--out", default=str(REPO / "model-fast"))
+    p.add_argument("--out", required=True, help="model dir to write (model-fast/ is the BiLSTM now: not there)")
     a = ap.parse_args()
     {"teacher": cmd_teacher, "train": cmd_train, "export": cmd_export}[a.cmd](a)
 

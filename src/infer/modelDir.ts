@@ -108,12 +108,19 @@ export function loadModelInfo(dir: string): ModelInfo {
   };
 }
 
-/** config.json's optional `calibration` object, checked to be one; undefined when absent. */
+/** The keys a `calibration` object may have; any other (a misspelt "temprature", say) is an error, not ignored. */
+const CALIBRATION_KEYS = new Set(['temperature', 'bias', 'fitted_on']);
+
+/** config.json's optional `calibration` object, checked to be one with known keys only; undefined when absent. */
 function calibrationOf(config: Record<string, unknown>, configPath: string): Record<string, unknown> | undefined {
   const cal = config.calibration;
   if (cal === undefined) return undefined;
   if (cal === null || typeof cal !== 'object' || Array.isArray(cal)) {
     throw new LabelError('MODEL_INVALID', `config.json calibration must be an object, got ${JSON.stringify(cal)}`, { file: configPath });
+  }
+  const unknown = Object.keys(cal).filter((k) => !CALIBRATION_KEYS.has(k));
+  if (unknown.length > 0) {
+    throw new LabelError('MODEL_INVALID', `config.json calibration has unknown keys ${unknown.join(', ')} (known: ${[...CALIBRATION_KEYS].join(', ')})`, { file: configPath });
   }
   return cal as Record<string, unknown>;
 }
