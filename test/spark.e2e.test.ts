@@ -442,8 +442,13 @@ describeSpark('Spark job (integrations/spark/label.py)', () => {
           const table = psTable();
           const clis = descendants(victim.pid!, table).filter((p) => table.get(p)![1].includes('emotion-label.js'));
           if (clis.length > 0 && fs.existsSync(out)) {
-            await sleep(1500);
-            state.killedAt = { cliRunning: clis.length, jobAlive: state.driver !== null && state.driver.exitCode === null };
+            await sleep(1000);
+            // Look again right before the kill: the task seen a second ago may have finished, and if it
+            // was the victim's last one, killing now would lose no task and prove nothing.
+            const now = psTable();
+            const still = descendants(victim.pid!, now).filter((p) => now.get(p)![1].includes('emotion-label.js'));
+            if (still.length === 0) continue;
+            state.killedAt = { cliRunning: still.length, jobAlive: state.driver !== null && state.driver.exitCode === null };
             stopGroup(victim.pid!);
           }
           if (state.driver && state.driver.exitCode !== null) break;
