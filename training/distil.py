@@ -230,18 +230,14 @@ def cmd_export_bilstm(a):
     from onnx import TensorProto, helper, numpy_helper
     from ensemble import BiLSTM
     from bilstm_onnx import rewrite
-    from fast_model import LABELS, REPO, run_onnx
+    from fast_model import LABELS, REPO, int8_rows, run_onnx
     torch.set_num_threads(a.threads)
     run = Path(a.work) / a.run
     targs = json.loads((run / "args.json").read_text())
     model = BiLSTM(hidden=targs["hidden"], emb=targs["emb"], layers=targs["layers"], dropout=targs["dropout"])
     model.load_state_dict(torch.load(run / f"ep{a.epoch}.pt"))
     model.eval()
-    # int8 embedding, one scale per row (symmetric); row 0 ([PAD]) stays exactly zero
-    w = model.emb.weight.detach().numpy()
-    scale = np.abs(w).max(1) / 127.0
-    scale[scale == 0] = 1.0
-    q = np.clip(np.round(w / scale[:, None]), -127, 127).astype(np.int8)
+    q, scale = int8_rows(model.emb.weight.detach().numpy())
     with torch.no_grad():  # the PyTorch reference uses the same dequantized table
         model.emb.weight.copy_(torch.from_numpy(q.astype(np.float32) * scale[:, None].astype(np.float32)))
 
@@ -310,7 +306,7 @@ def cmd_export_bilstm(a):
     cfg = {
         "architectures": ["WordPieceBiLSTM"],
         "model_type": "emotion-label-bilstm",
-        "vocab_size": int(w.shape[0]),
+        "vocab_size": int(q.shape[0]),
         "embedding_size": targs["emb"],
         "embedding_dtype": "int8 (one float32 scale per row)",
         "hidden_size": targs["hidden"],

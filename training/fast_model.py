@@ -388,6 +388,15 @@ def fit_temperature(logits, y):
     return round(float((lo + hi) / 2), 4), nll(1.0), nll((lo + hi) / 2)
 
 
+def int8_rows(w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """An embedding table as int8 with one float scale per row (symmetric): w ≈ q * scale[:, None].
+    A row of zeros ([PAD]) stays exactly zero. Used by both fast-model exports (this CNN, and
+    distil.py export-bilstm)."""
+    scale = np.abs(w).max(1) / 127.0
+    scale[scale == 0] = 1.0
+    return np.clip(np.round(w / scale[:, None]), -127, 127).astype(np.int8), scale
+
+
 def cmd_export(a):
     import torch
     import torch.nn as nn
@@ -401,11 +410,7 @@ def cmd_export(a):
     max_len = targs.max_len
     tok = tokenizer(max_len)
 
-    # int8 embedding, one scale per row (symmetric); row 0 ([PAD]) stays exactly zero
-    w = model.emb.weight.detach().numpy()
-    scale = np.abs(w).max(1) / 127.0
-    scale[scale == 0] = 1.0
-    q = np.clip(np.round(w / scale[:, None]), -127, 127).astype(np.int8)
+    q, scale = int8_rows(model.emb.weight.detach().numpy())
 
     class QEmb(nn.Module):
         def __init__(self):
