@@ -62,6 +62,12 @@ def fit_temperature_bias(logits: np.ndarray, y: np.ndarray, w: np.ndarray) -> tu
     return round(float(1 / np.exp(r.x[0])), 4), [round(float(v), 4) for v in b]
 
 
+def source_weights(source: pd.Series) -> np.ndarray:
+    """Per-text weights that give each source (emotion, GoEmotions-6) the same total weight, mean 1."""
+    counts = source.value_counts()
+    return source.map(lambda s: len(source) / (len(counts) * counts[s])).to_numpy(dtype=np.float64)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("model_dir")
@@ -81,11 +87,7 @@ def main() -> None:
     label2id = {v: k for k, v in id2label.items()}
     from fast_model import LABELS
     y = np.array([label2id[LABELS[i]] for i in ho.label])
-    if a.weight == "source":
-        counts = ho.source.value_counts()
-        w = ho.source.map(lambda s: len(ho) / (len(counts) * counts[s])).to_numpy(dtype=np.float64)
-    else:
-        w = np.ones(len(ho))
+    w = source_weights(ho.source) if a.weight == "source" else np.ones(len(ho))
     logits = predict_logits(tok, sess, ho.text.tolist()).astype(np.float64)
     k = logits.shape[1]
     if a.bias:
