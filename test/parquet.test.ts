@@ -34,8 +34,8 @@ async function readAll(file: string, textColumn = 'text') {
 }
 
 /** Reads `name`, writes every good row with fake predictions, returns what pyarrow should find. */
-async function roundTrip(name: string, out: string, opts: { rowGroupSize?: number; scores?: boolean; batchRows?: number; chunkRows?: number } = {}) {
-  const t = await openParquet(path.join(FIX, name), { file: name, textColumn: 'text', batchRows: opts.batchRows });
+async function roundTrip(name: string, out: string, opts: { rowGroupSize?: number; scores?: boolean; batchRows?: number; sliceRows?: number; chunkRows?: number } = {}) {
+  const t = await openParquet(path.join(FIX, name), { file: name, textColumn: 'text', batchRows: opts.batchRows, sliceRows: opts.sliceRows });
   const names = { label: 'label', confidence: 'confidence', scores: opts.scores ? LABELS.map((l) => `score_${l}`) : [] };
   const w = createParquetWriter({ path: out, inputSchema: t.schema, id2label: LABELS, names, rowGroupSize: opts.rowGroupSize, chunkRows: opts.chunkRows });
   const expected: { rows: number[]; added: Record<string, (string | number | null)[]> } = { rows: [], added: {} };
@@ -109,6 +109,34 @@ describe('Parquet round trip (pyarrow checks the output)', () => {
     } else {
       await selfCheck(path.join(FIX, 'types.parquet'), out, expected);
     }
+  });
+
+  test('row groups decoded in slices that do not line up with the batches: every row once, in order, types and dictionaries kept', async () => {
+    // row groups of 16/16/16/2 rows decoded 5 rows at a time (5+5+5+1), each slice in batches of 3 (3+2)
+    const out = path.join(dir, 'types.sliced.parquet');
+    const { expected, bad } = await roundTrip('types.parquet', out, { rowGroupSize: 7, scores: true, batchRows: 3, sliceRows: 5, chunkRows: 5 });
+    expect(bad.map((b) => [b.line, b.kind === 'bad' && b.code])).toEqual([[5, 'TEXT_NOT_STRING']]);
+    expect(expected.rows).toEqual([...Array(50).keys()].filter((i) => i !== 4));
+    if (HAVE_PYARROW) {
+      const r = pyarrowCheck(path.join(FIX, 'types.parquet'), out, expected);
+      expect(r.problems).toEqual([]);
+      expect(r).toMatchObject({ ok: true, rows: 49, row_groups: 7, compression: ['ZSTD'] });
+    } else {
+      await selfCheck(path.join(FIX, 'types.parquet'), out, expected);
+    }
+  });
+
+  test('slices of one row: the rows, in order, are those of a whole-group read', async () => {
+    const whole = await openParquet(path.join(FIX, 'plain.parquet'), { file: 'plain.parquet', textColumn: 'text' });
+    const sliced = await openParquet(path.join(FIX, 'plain.parquet'), { file: 'plain.parquet', textColumn: 'text', sliceRows: 1, batchRows: 1 });
+    const rows = async (t: typeof whole) => {
+      const out: [number, string][] = [];
+      for await (const it of t.items) out.push([it.line, it.kind === 'row' ? (it as ParquetInputRow).raw! : it.raw]);
+      return out;
+    };
+    const a = await rows(whole);
+    expect(a).toHaveLength(40);
+    expect(await rows(sliced)).toEqual(a);
   });
 
   test('plain file, default row groups', async () => {

@@ -4,11 +4,15 @@
  * would kill the whole process); here it only ends this worker, and the reader reports the file as
  * corrupt. Messages: in {type:'read', group, batch}; out 'opened' | 'batch' | 'error'.
  *
- * A row group is decoded whole (parquet-wasm collects a row group's batches before handing any
- * over, even in its stream()), but into batches of `batchRows` rows, handed over one per request:
- * WebAssembly memory, which never shrinks, then holds one row group of decoded data (18 MB for
- * 65,536 rows of 100 characters, against 51 MB when the group was one batch and one IPC buffer),
- * and the main thread holds a few small batches instead of whole row groups.
+ * A row group is decoded `sliceRows` rows at a time (parquet-wasm's offset/limit within the group;
+ * a group of at most sliceRows rows is one read), each slice into batches of `batchRows` rows,
+ * handed over one per request. parquet-wasm collects everything one read asks for before handing
+ * any batch over (even in its stream()), and its WebAssembly memory never shrinks, so without the
+ * slices the worker's memory followed the input's row-group size: pyarrow writes up to 1,048,576
+ * rows per group by default, and such a file of 100-character texts took 531 MB where the same
+ * rows in 65,536-row groups took 333 MB (bench/README.md, "Parquet through the whole CLI"). A slice
+ * after the first re-reads the group's column chunks up to its offset (no page index is used), which
+ * costs decoding time, not memory: 1.9 s instead of 0.5 s for a 1,000,000-row group.
  */
 import { openAsBlob } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
@@ -18,19 +22,24 @@ export interface ParquetWorkerData {
   path: string;
   /** Rows per batch handed to the main thread. */
   batchRows: number;
+  /** Rows decoded at a time within a row group. */
+  sliceRows: number;
 }
 export type FromParquetWorker =
   | { type: 'opened'; groupRows: number[]; groupBytes: number[]; schema: Uint8Array }
-  /** Batch `batch` of `batches` of row group `group`, as an Arrow IPC stream. */
-  | { type: 'batch'; group: number; batch: number; batches: number; ipc: Uint8Array }
+  /** Batch `batch` of row group `group` as an Arrow IPC stream (empty for a group of no rows); `last`: the group's last. */
+  | { type: 'batch'; group: number; batch: number; last: boolean; ipc: Uint8Array }
   | { type: 'error'; stage: 'open' | 'schema' | 'read'; group?: number; message: string };
 export type ToParquetWorker = { type: 'read'; group: number; batch: number } | { type: 'close' };
 
 const port = parentPort!;
 const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err)).replace(/\s+/g, ' ').trim();
 
+/** A full collection, when node runs with --expose-gc (the CLI's bin script; workers inherit it). */
+const collect = (globalThis as { gc?: () => void }).gc;
+
 async function main(): Promise<void> {
-  const { path, batchRows } = workerData as ParquetWorkerData;
+  const { path, batchRows, sliceRows } = workerData as ParquetWorkerData;
   let pf: ParquetFile;
   try {
     pf = await ParquetFile.fromFile(await openAsBlob(path));
@@ -57,21 +66,54 @@ async function main(): Promise<void> {
   }
   port.postMessage({ type: 'opened', groupRows, groupBytes, schema } satisfies FromParquetWorker, [schema.buffer as ArrayBuffer]);
 
-  // The row group being handed over: its batches not yet sent (each freed as it is sent).
-  let current: { group: number; batches: (RecordBatch | undefined)[] } | undefined;
+  // The slice being handed over: row group, first row of the slice, its batches not yet sent (each
+  // freed as it is sent), the index of the next one, and the group's batch number it stands for.
+  let current: { group: number; offset: number; rows: number; batches: (RecordBatch | undefined)[]; next: number; number: number } | undefined;
   const drop = () => {
     for (const b of current?.batches ?? []) b?.free();
     current = undefined;
   };
+  /** Decodes rows [offset, offset + sliceRows) of `group`. */
+  const decode = async (group: number, offset: number): Promise<void> => {
+    drop();
+    collect?.(); // the previous slice's compressed chunks (ArrayBuffers read from the file) go now
+    const rows = Math.min(sliceRows, groupRows[group] - offset);
+    const whole = offset === 0 && rows === groupRows[group];
+    const t = await pf.read(whole ? { rowGroups: [group], batchSize: batchRows } : { rowGroups: [group], offset, limit: rows, batchSize: batchRows });
+    const batches = t.recordBatches();
+    t.free();
+    current = { group, offset, rows, batches, next: 0, number: -1 };
+  };
   const send = (group: number, batch: number) => {
-    if (current?.group !== group) throw new Error(`row group ${group} is not the one being read`);
-    const batches = current.batches;
-    const rb = batches[batch];
-    if (!rb) throw new Error(`batch ${batch} of row group ${group} is not there (already sent, or past the end)`);
-    batches[batch] = undefined;
+    const c = current!;
+    const rb = c.batches[c.next];
+    if (!rb) throw new Error(`batch ${batch} of row group ${group} is not there (past the end)`);
+    c.batches[c.next++] = undefined;
+    c.number = batch;
+    const last = c.next === c.batches.length && c.offset + c.rows >= groupRows[group];
     const ipc = rb.intoIPCStream(); // consumes (frees) the wasm batch
-    port.postMessage({ type: 'batch', group, batch, batches: batches.length, ipc } satisfies FromParquetWorker, [ipc.buffer as ArrayBuffer]);
-    if (batch === batches.length - 1) drop();
+    port.postMessage({ type: 'batch', group, batch, last, ipc } satisfies FromParquetWorker, [ipc.buffer as ArrayBuffer]);
+  };
+  const serve = async (group: number, batch: number): Promise<void> => {
+    if (!(group >= 0 && group < groupRows.length)) throw new Error(`no row group ${group}`);
+    if (batch === 0) {
+      if (groupRows[group] === 0) {
+        // an empty row group: one reply, with no batch
+        drop();
+        port.postMessage({ type: 'batch', group, batch: 0, last: true, ipc: new Uint8Array(0) } satisfies FromParquetWorker);
+        return;
+      }
+      await decode(group, 0);
+    } else {
+      // batches are asked for in order: the next one of this slice, or the first of the next slice
+      if (current?.group !== group || current.number !== batch - 1) throw new Error(`batch ${batch} of row group ${group} asked for out of order`);
+      if (current.next === current.batches.length) {
+        if (current.offset + current.rows >= groupRows[group]) throw new Error(`batch ${batch} of row group ${group} is past its end`);
+        await decode(group, current.offset + current.rows);
+        current.number = batch - 1;
+      }
+    }
+    send(group, batch);
   };
   port.on('message', (msg: ToParquetWorker) => {
     if (msg.type === 'close') {
@@ -81,30 +123,7 @@ async function main(): Promise<void> {
       return;
     }
     const { group, batch } = msg;
-    const fail = (err: unknown) => port.postMessage({ type: 'error', stage: 'read', group, message: messageOf(err) } satisfies FromParquetWorker);
-    if (current?.group === group || batch > 0) {
-      try {
-        send(group, batch);
-      } catch (err) {
-        fail(err);
-      }
-      return;
-    }
-    drop();
-    pf.read({ rowGroups: [group], batchSize: batchRows }).then(
-      (t) => {
-        const batches = t.recordBatches();
-        t.free();
-        if (batches.length === 0) {
-          // an empty row group: one reply, with no batch
-          port.postMessage({ type: 'batch', group, batch: 0, batches: 0, ipc: new Uint8Array(0) } satisfies FromParquetWorker);
-          return;
-        }
-        current = { group, batches };
-        send(group, batch);
-      },
-      fail,
-    );
+    serve(group, batch).catch((err: unknown) => port.postMessage({ type: 'error', stage: 'read', group, message: messageOf(err) } satisfies FromParquetWorker));
   });
 }
 

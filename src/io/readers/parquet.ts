@@ -22,9 +22,9 @@ class Decoder {
   private pending?: { resolve(m: FromParquetWorker): void; reject(e: Error): void };
   private dead?: Error;
 
-  constructor(file: string, batchRows: number) {
+  constructor(file: string, batchRows: number, sliceRows: number) {
     // A small young generation, as for the model workers: this thread only moves buffers through.
-    this.worker = new Worker(workerScript(), { workerData: { path: file, batchRows } satisfies ParquetWorkerData, resourceLimits: { maxYoungGenerationSizeMb: 4 } });
+    this.worker = new Worker(workerScript(), { workerData: { path: file, batchRows, sliceRows } satisfies ParquetWorkerData, resourceLimits: { maxYoungGenerationSizeMb: 4 } });
     this.worker.on('message', (m: FromParquetWorker) => {
       const p = this.pending;
       this.pending = undefined;
@@ -66,9 +66,18 @@ class Decoder {
 export const READ_BATCH_ROWS = 1024;
 
 /**
- * Streaming Parquet reader: one row group at a time (decoded by arrow-rs compiled to WebAssembly in
- * a worker, handed to JS as Arrow RecordBatches of READ_BATCH_ROWS rows), so memory is bounded by
- * the largest row group (in the worker) plus what the pipeline holds. Needs a path (Parquet's footer
+ * Rows decoded at a time within a row group (parquet-worker.ts): the reader's memory is bounded by
+ * this many rows (plus the compressed column chunks of their row group), whatever the input's
+ * row-group size. 65,536 rows: one read for the row groups most writers cut (DuckDB 122,880, Polars
+ * 262,144 and pyarrow 1,048,576 are cut in 2, 4 and 16 reads).
+ */
+export const READ_SLICE_ROWS = 65_536;
+
+/**
+ * Streaming Parquet reader: one row group at a time, READ_SLICE_ROWS rows at a time within it
+ * (decoded by arrow-rs compiled to WebAssembly in a worker, handed to JS as Arrow RecordBatches of
+ * READ_BATCH_ROWS rows), so memory is bounded by one slice and its row group's compressed column
+ * chunks (in the worker) plus what the pipeline holds. Needs a path (Parquet's footer
  * is at the end): stdin is refused by the CLI.
  *
  * Rows: `line` is the 1-based row number in the file. A null text is a bad row TEXT_NOT_STRING
@@ -82,6 +91,8 @@ export interface ParquetReaderOptions {
   labelColumn?: string;
   /** Rows per batch (default READ_BATCH_ROWS); tests make it small to cross batch boundaries. */
   batchRows?: number;
+  /** Rows decoded at a time within a row group (default READ_SLICE_ROWS); tests make it small. */
+  sliceRows?: number;
 }
 
 export interface ParquetReadStats {
@@ -174,8 +185,11 @@ export async function openParquet(path: string, opts: ParquetReaderOptions): Pro
     throw new LabelError('INPUT_NOT_FOUND', `cannot open input: ${messageOf(err)}`, where);
   }
   const batchRows = opts.batchRows ?? READ_BATCH_ROWS;
-  if (!(Number.isInteger(batchRows) && batchRows >= 1)) throw new LabelError('USAGE', `Parquet read batch size must be a positive integer, not ${batchRows}`);
-  const decoder = new Decoder(path, batchRows);
+  const sliceRows = opts.sliceRows ?? READ_SLICE_ROWS;
+  for (const [what, n] of [['batch', batchRows], ['slice', sliceRows]] as const) {
+    if (!(Number.isInteger(n) && n >= 1)) throw new LabelError('USAGE', `Parquet read ${what} size must be a positive integer, not ${n}`);
+  }
+  const decoder = new Decoder(path, batchRows, sliceRows);
   let opened: FromParquetWorker;
   try {
     opened = await decoder.next();
@@ -235,13 +249,13 @@ export async function openParquet(path: string, opts: ParquetReaderOptions): Pro
         let line = first;
         // progress: each row stands for an equal share of its row group's compressed bytes
         const rowBytes = groupBytes[g] / Math.max(1, groupRows[g]);
-        for (let k = 0, count = 1; k < count; k++) {
+        for (let k = 0, last = false; !last; k++) {
           let batches: RecordBatch[];
           try {
             const reply = await next!;
             if (reply.type !== 'batch' || reply.group !== g || reply.batch !== k) throw new Error(reply.type === 'error' ? reply.message : 'unexpected reply');
-            count = reply.batches;
-            batches = count > 0 ? tableFromIPC(reply.ipc).batches : [];
+            last = reply.last;
+            batches = reply.ipc.length > 0 ? tableFromIPC(reply.ipc).batches : [];
           } catch (err) {
             throw new LabelError(
               'PARQUET_INVALID',
@@ -249,7 +263,7 @@ export async function openParquet(path: string, opts: ParquetReaderOptions): Pro
               { ...where, line: first },
             );
           }
-          next = k + 1 < count ? request(g, k + 1) : g + 1 < groups ? request(g + 1, 0) : undefined;
+          next = !last ? request(g, k + 1) : g + 1 < groups ? request(g + 1, 0) : undefined;
           if (k === 0) {
             stats.rowGroupsRead = g + 1;
             stats.bytes += groupBytes[g];
