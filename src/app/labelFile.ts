@@ -1,10 +1,9 @@
 import type { Writable } from 'node:stream';
 import type { ModelInfo } from '../infer/modelDir';
 import { scanJsonlKeys } from '../io/jsonlKeys';
-import { checkOutputPath, fileOutput, streamOutput } from '../io/output';
+import { checkOutputPath, fileOutput, parquetOutputPath, streamOutput } from '../io/output';
 import type { TableReader } from '../io/readers';
 import { addedColumns, checkOutputNames, createRowWriter, outputNames } from '../io/writers';
-import { createParquetWriter, parquetOutputPath } from '../io/writers/parquet';
 import { normalizeLabelFileOptions, type LabelFileConfig, type LabelFileOptions } from './options';
 import { inputName, runRows, toRunInput, type InputSpec, type RowSink, type RunSummary } from './run';
 
@@ -91,6 +90,8 @@ async function labelToParquet(
   inputColumns: (reader: TableReader, info: ModelInfo) => Promise<string[] | undefined>,
 ): Promise<RunSummary> {
   checkOutputPath(target);
+  // Loaded only for Parquet output: parquet-wasm and apache-arrow cost every run that loads them about 26 MB of memory.
+  const { createParquetWriter } = await import('../io/writers/parquet');
   return run(async (reader, info) => {
     const writer = createParquetWriter({
       path: target,

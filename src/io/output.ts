@@ -99,3 +99,11 @@ export function fileOutput(file: string): Output {
     },
   };
 }
+
+/** The output path, or a USAGE error for stdout: Parquet cannot be streamed (its footer comes last). */
+export function parquetOutputPath(output: string | undefined): string {
+  if (output === undefined || output === '-' || output === '') {
+    throw new LabelError('USAGE', 'Parquet output needs a file (-o FILE.parquet; its footer is written last, so it cannot go to stdout), or choose --output-format csv or jsonl');
+  }
+  return output;
+}

@@ -1,7 +1,6 @@
 import type { Readable } from 'node:stream';
 import { openCsv } from './csv';
 import { openJsonl } from './jsonl';
-import { openParquet } from './parquet';
 import { openTsv } from './tsv';
 import type { ReaderOptions, TableReader } from './common';
 
@@ -15,6 +14,8 @@ export async function openReader(input: Readable | string, opts: ReaderOptions):
   // Which of the two the input is was settled with the options (normalizeRunOptions refuses Parquet from a stream).
   if (opts.format === 'parquet') {
     if (typeof input !== 'string') throw new Error('openReader: Parquet is read from a path');
+    // Loaded only for Parquet input: apache-arrow costs every run that loads it about 12 MB of memory.
+    const { openParquet } = await import('./parquet');
     return openParquet(input, { file: opts.file, textColumn: opts.textColumn, labelColumn: opts.labelColumn });
   }
   if (typeof input === 'string') throw new Error(`openReader: ${opts.format} is read from a stream`);

@@ -19,6 +19,8 @@ import { Compression, Table as WasmTable, transformParquetStream, WriterProperti
 import { LabelError } from '../../errors';
 import type { LabelledRow } from '../../types';
 import { messageOf } from '../readers/parquet-errors';
+
+export { parquetOutputPath } from '../output';
 import type { ParquetSource } from '../readers/parquet';
 
 /**
@@ -81,13 +83,6 @@ export interface ParquetRowWriter {
 export const DEFAULT_ROW_GROUP_SIZE = 65_536;
 export const ENCODE_CHUNK_ROWS = 1024;
 
-/** The output path, or a USAGE error for stdout: Parquet cannot be streamed (its footer comes last). */
-export function parquetOutputPath(output: string | undefined): string {
-  if (output === undefined || output === '-' || output === '') {
-    throw new LabelError('USAGE', 'Parquet output needs a file (-o FILE.parquet; its footer is written last, so it cannot go to stdout), or choose --output-format csv or jsonl');
-  }
-  return output;
-}
 
 export function createParquetWriter(opts: ParquetWriterOptions): ParquetRowWriter {
   return new Writer(opts);
