@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // The whole CLI on Parquet against the same rows as CSV (issue #13): rows/s and peak RSS of
 // Parquet → Parquet and CSV → CSV, back to back, per size.
-//   node bench/parquet-cli.mjs [--rows 100000,1000000] [--model DIR] [--repeat 1]
+//   node bench/parquet-cli.mjs [--rows 100000,1000000] [--model DIR] [--repeat 1] [--row-group G] [--only parquet]
 // Inputs: bench/out/pq-N.parquet from bench/parquet_make_input.py (id int64, a 100-character text,
-// score float64; row groups of 65,536 rows), and the same rows as CSV written by pyarrow.
+// score float64; row groups of 65,536 rows, or of G rows with --row-group: pq-N-rgG.parquet), and
+// the same rows as CSV written by pyarrow. --only parquet: skip the CSV → CSV run.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -17,6 +18,8 @@ const opt = (n, d) => (argv.includes(`--${n}`) ? argv[argv.indexOf(`--${n}`) + 1
 const sizes = opt('rows', '100000,1000000').split(',').map(Number);
 const model = opt('model');
 const repeat = Number(opt('repeat', 1));
+const group = opt('row-group');
+const only = opt('only');
 const PY = process.env.PYTHON || 'python3';
 
 function inputs(n) {
@@ -26,6 +29,11 @@ function inputs(n) {
   if (!fs.existsSync(csv)) {
     const code = 'import sys,pyarrow.parquet as p,pyarrow.csv as c; c.write_csv(p.read_table(sys.argv[1]), sys.argv[2])';
     spawnSync(PY, ['-c', code, pq, csv], { stdio: 'inherit' });
+  }
+  if (group) {
+    const pqg = path.join(out, `pq-${n}-rg${group}.parquet`);
+    if (!fs.existsSync(pqg)) spawnSync(PY, [path.join(here, 'parquet_make_input.py'), String(n), group], { stdio: 'inherit' });
+    return { pq: pqg, csv };
   }
   return { pq, csv };
 }
@@ -40,7 +48,7 @@ function run(input, output) {
   return { wall, cpu: user + sys, rssMb: kb / 1024 };
 }
 
-console.log(`model: ${model ?? 'the embedded default'}`);
+console.log(`model: ${model ?? 'the embedded default'}; Parquet row groups of ${group ?? 65536} rows`);
 console.log('| rows | input → output | wall s | rows/s | peak RSS MB |\n| ---: | --- | ---: | ---: | ---: |');
 for (const n of sizes) {
   const { pq, csv } = inputs(n);
@@ -48,7 +56,7 @@ for (const n of sizes) {
     for (const [name, input, output] of [
       ['CSV → CSV', csv, path.join(out, 'pq-cli-out.csv')],
       ['Parquet → Parquet', pq, path.join(out, 'pq-cli-out.parquet')],
-    ]) {
+    ].filter(([name]) => only !== 'parquet' || name.startsWith('Parquet'))) {
       const m = run(input, output);
       console.log(`| ${n} | ${name} | ${m.wall.toFixed(1)} | ${Math.round(n / m.wall)} | ${Math.round(m.rssMb)} |`);
     }
