@@ -238,6 +238,40 @@ describe('Parquet reader', () => {
     expect(err).toMatchObject({ code: 'PARQUET_INVALID', exitCode: 2, line: 1 });
     expect(err.format()).toMatch(/^corrupt-page\.parquet:1: PARQUET_INVALID: row group 0 \(rows 1-16\)/);
   });
+
+  test('a corrupt page in a later slice: the rows before it are read, the error names the first row not read', async () => {
+    // pages.parquet: one 16-row group, pages of 4 rows; corrupt-slice.parquet spoils the text column's third page (rows 9-12)
+    const read = async (name: string, sliceRows: number) => {
+      const t = await openParquet(path.join(FIX, name), { file: name, textColumn: 'text', sliceRows, batchRows: 2 });
+      const lines: number[] = [];
+      const err = await (async () => {
+        for await (const it of t.items) lines.push(it.line);
+      })().then(
+        () => undefined,
+        (e: unknown) => e as LabelError,
+      );
+      return { lines, err };
+    };
+    const good = await read('pages.parquet', 4);
+    expect(good.err).toBeUndefined();
+    expect(good.lines).toEqual([...Array(16).keys()].map((i) => i + 1));
+    const bad = await read('corrupt-slice.parquet', 4);
+    expect(bad.lines).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(bad.err).toMatchObject({ code: 'PARQUET_INVALID', exitCode: 2, line: 9 });
+    expect(bad.err!.format()).toMatch(/^corrupt-slice\.parquet:9: PARQUET_INVALID: row group 0 \(rows 1-16\) cannot be decoded from row 9 on/);
+    // decoded whole, the group fails before any row is handed on, at its first row
+    const whole = await read('corrupt-slice.parquet', 16);
+    expect(whole.lines).toEqual([]);
+    expect(whole.err).toMatchObject({ code: 'PARQUET_INVALID', line: 1 });
+  });
+
+  test('an empty row group between others: every row once, in order, numbered across it', async () => {
+    const { items, stats } = await readAll(path.join(FIX, 'empty-group.parquet'));
+    expect(stats).toMatchObject({ rowGroups: 3, rows: 5 });
+    expect(items.map((it) => [it.line, it.kind === 'row' && it.text])).toEqual(
+      [0, 1, 2, 3, 4].map((i) => [i + 1, expect.stringMatching(new RegExp(` #${i}$`))]),
+    );
+  });
 });
 
 describe('Parquet writer', () => {

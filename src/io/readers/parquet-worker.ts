@@ -2,17 +2,25 @@
  * Decodes Parquet row groups for the reader in parquet.ts, in a worker thread: parquet-wasm's
  * async reader can panic on a corrupt page (a WebAssembly trap thrown outside any promise, which
  * would kill the whole process); here it only ends this worker, and the reader reports the file as
- * corrupt. Messages: in {type:'read', group, batch}; out 'opened' | 'batch' | 'error'.
+ * corrupt. Messages: in {type:'read', group, batch}; out 'opened' | 'batch' | 'error'. The reader
+ * ends the worker by terminating it.
  *
  * A row group is decoded `sliceRows` rows at a time (parquet-wasm's offset/limit within the group;
  * a group of at most sliceRows rows is one read), each slice into batches of `batchRows` rows,
  * handed over one per request. parquet-wasm collects everything one read asks for before handing
  * any batch over (even in its stream()), and its WebAssembly memory never shrinks, so without the
- * slices the worker's memory followed the input's row-group size: pyarrow writes up to 1,048,576
- * rows per group by default, and such a file of 100-character texts took 531 MB where the same
- * rows in 65,536-row groups took 333 MB (bench/README.md, "Parquet through the whole CLI"). A slice
- * after the first re-reads the group's column chunks up to its offset (no page index is used), which
- * costs decoding time, not memory: 1.9 s instead of 0.5 s for a 1,000,000-row group.
+ * slices the worker's decoded memory followed the input's row-group size: through the whole CLI
+ * (tiny model, 1,000,000 rows of 100-character texts) a file in one 1,000,000-row group (pyarrow
+ * writes up to 1,048,576 rows per group by default) peaked at 548 MB where 65,536-row groups
+ * peaked at 348 MB; with the slices, 445 and 314 MB (bench/README.md, "Row groups larger than a
+ * slice").
+ *
+ * What the slices do not bound: each read fetches the group's whole compressed column chunks (no
+ * page index is used), so those still grow with the group, and each slice re-decodes the pages
+ * before its offset, so decoding a group costs time growing with the square of its size over
+ * sliceRows: 1.9 s instead of 0.5 s for a 1,000,000-row group in 65,536-row slices
+ * (bench/parquet-wasm-read.mjs). For groups of a few million rows that is still small next to
+ * inference; it is the price of the bounded memory.
  */
 import { openAsBlob } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
@@ -30,7 +38,7 @@ export type FromParquetWorker =
   /** Batch `batch` of row group `group` as an Arrow IPC stream (empty for a group of no rows); `last`: the group's last. */
   | { type: 'batch'; group: number; batch: number; last: boolean; ipc: Uint8Array }
   | { type: 'error'; stage: 'open' | 'schema' | 'read'; group?: number; message: string };
-export type ToParquetWorker = { type: 'read'; group: number; batch: number } | { type: 'close' };
+export type ToParquetWorker = { type: 'read'; group: number; batch: number };
 
 const port = parentPort!;
 const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err)).replace(/\s+/g, ' ').trim();
@@ -82,6 +90,11 @@ async function main(): Promise<void> {
     const t = await pf.read(whole ? { rowGroups: [group], batchSize: batchRows } : { rowGroups: [group], offset, limit: rows, batchSize: batchRows });
     const batches = t.recordBatches();
     t.free();
+    const got = batches.reduce((n, b) => n + b.numRows, 0);
+    if (got !== rows) {
+      for (const b of batches) b.free();
+      throw new Error(`rows ${offset + 1}-${offset + rows} of row group ${group} decoded to ${got} rows, not ${rows}`);
+    }
     current = { group, offset, rows, batches, next: 0, number: -1 };
   };
   const send = (group: number, batch: number) => {
@@ -110,19 +123,11 @@ async function main(): Promise<void> {
       if (current.next === current.batches.length) {
         if (current.offset + current.rows >= groupRows[group]) throw new Error(`batch ${batch} of row group ${group} is past its end`);
         await decode(group, current.offset + current.rows);
-        current.number = batch - 1;
       }
     }
     send(group, batch);
   };
-  port.on('message', (msg: ToParquetWorker) => {
-    if (msg.type === 'close') {
-      drop();
-      pf.free();
-      port.close();
-      return;
-    }
-    const { group, batch } = msg;
+  port.on('message', ({ group, batch }: ToParquetWorker) => {
     serve(group, batch).catch((err: unknown) => port.postMessage({ type: 'error', stage: 'read', group, message: messageOf(err) } satisfies FromParquetWorker));
   });
 }

@@ -66,10 +66,11 @@ class Decoder {
 export const READ_BATCH_ROWS = 1024;
 
 /**
- * Rows decoded at a time within a row group (parquet-worker.ts): the reader's memory is bounded by
- * this many rows (plus the compressed column chunks of their row group), whatever the input's
- * row-group size. 65,536 rows: one read for the row groups most writers cut (DuckDB 122,880, Polars
- * 262,144 and pyarrow 1,048,576 are cut in 2, 4 and 16 reads).
+ * Rows decoded at a time within a row group (parquet-worker.ts): the decoded rows the reader holds
+ * are bounded by this many, whatever the input's row-group size; the compressed column chunks of
+ * the row group being read are held too, and those grow with the group. A row group of at most
+ * this many rows (DuckDB writes 122,880 at most, Polars 262,144, pyarrow 1,048,576) is decoded in
+ * one read; a larger one in ceil(rows / 65,536) reads, e.g. 16 for pyarrow's default.
  */
 export const READ_SLICE_ROWS = 65_536;
 
@@ -257,10 +258,12 @@ export async function openParquet(path: string, opts: ParquetReaderOptions): Pro
             last = reply.last;
             batches = reply.ipc.length > 0 ? tableFromIPC(reply.ipc).batches : [];
           } catch (err) {
+            // `line`: the first row not handed on (the group's first, or the first of a later slice)
+            const end = first + groupRows[g] - 1;
             throw new LabelError(
               'PARQUET_INVALID',
-              `row group ${g} (rows ${first}-${first + groupRows[g] - 1}) cannot be decoded (corrupt file?): ${messageOf(err)}`,
-              { ...where, line: first },
+              `row group ${g} (rows ${first}-${end}) cannot be decoded${line > first ? ` from row ${line} on` : ''} (corrupt file?): ${messageOf(err)}`,
+              { ...where, line },
             );
           }
           next = !last ? request(g, k + 1) : g + 1 < groups ? request(g + 1, 0) : undefined;
