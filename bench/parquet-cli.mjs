@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 // The whole CLI on Parquet against the same rows as CSV (issue #13): rows/s and peak RSS of
 // Parquet → Parquet and CSV → CSV, back to back, per size.
-//   node bench/parquet-cli.mjs [--rows 100000,1000000] [--model DIR] [--repeat 1] [--row-group G] [--only parquet]
+//   node bench/parquet-cli.mjs [--rows 100000,1000000] [--model DIR] [--repeat 1] [--row-group G] [--runs csv:csv,parquet:parquet]
 // Inputs: bench/out/pq-N.parquet from bench/parquet_make_input.py (id int64, a 100-character text,
 // score float64; row groups of 65,536 rows, or of G rows with --row-group: pq-N-rgG.parquet), and
-// the same rows as CSV written by pyarrow. --only parquet: skip the CSV → CSV run.
+// the same rows as CSV written by pyarrow. --runs: which input:output pairs, in order (also
+// csv:parquet and parquet:csv, to tell the reader's cost from the writer's).
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -19,7 +20,8 @@ const sizes = opt('rows', '100000,1000000').split(',').map(Number);
 const model = opt('model');
 const repeat = Number(opt('repeat', 1));
 const group = opt('row-group');
-const only = opt('only');
+const runs = opt('runs', 'csv:csv,parquet:parquet').split(',').map((r) => r.split(':'));
+const NAME = { csv: 'CSV', parquet: 'Parquet' };
 const PY = process.env.PYTHON || 'python3';
 
 function inputs(n) {
@@ -53,10 +55,9 @@ console.log('| rows | input → output | wall s | rows/s | peak RSS MB |\n| ---:
 for (const n of sizes) {
   const { pq, csv } = inputs(n);
   for (let k = 0; k < repeat; k++) {
-    for (const [name, input, output] of [
-      ['CSV → CSV', csv, path.join(out, 'pq-cli-out.csv')],
-      ['Parquet → Parquet', pq, path.join(out, 'pq-cli-out.parquet')],
-    ].filter(([name]) => only !== 'parquet' || name.startsWith('Parquet'))) {
+    for (const [from, to] of runs) {
+      if (!NAME[from] || !NAME[to]) throw new Error(`--runs: not a pair of csv|parquet: ${from}:${to}`);
+      const [name, input, output] = [`${NAME[from]} → ${NAME[to]}`, from === 'csv' ? csv : pq, path.join(out, `pq-cli-out.${to}`)];
       const m = run(input, output);
       console.log(`| ${n} | ${name} | ${m.wall.toFixed(1)} | ${Math.round(n / m.wall)} | ${Math.round(m.rssMb)} |`);
     }
