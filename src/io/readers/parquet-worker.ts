@@ -18,9 +18,9 @@
  * What the slices do not bound: each read fetches the group's whole compressed column chunks (no
  * page index is used), so those still grow with the group, and each slice re-decodes the pages
  * before its offset, so decoding a group costs time growing with the square of its size over
- * sliceRows: 1.9 s instead of 0.5 s for a 1,000,000-row group in 65,536-row slices
- * (bench/parquet-wasm-read.mjs). For groups of a few million rows that is still small next to
- * inference; it is the price of the bounded memory.
+ * sliceRows: 1.5 s instead of 0.4 s for a 1,000,000-row group in 65,536-row slices, 82 instead of
+ * 197 MB of WebAssembly memory (bench/parquet-wasm-read.mjs, bench/README.md). For groups of a few
+ * million rows that is still small next to inference; it is the price of the bounded memory.
  */
 import { openAsBlob } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
