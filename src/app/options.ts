@@ -13,6 +13,22 @@ export const EMBEDDED_MODELS: Record<string, string> = {
   fast: path.resolve(__dirname, '../../model-fast'),
 };
 
+/**
+ * Every default that is a value, written once: normalize*Options() fill them in and the CLI's help
+ * (src/cli/options.ts) prints them. Defaults that depend on the machine (workers, threads) are
+ * computed in normalizeLabellerOptions().
+ */
+export const DEFAULTS = {
+  model: 'default',
+  batchSize: 16,
+  textColumn: 'text',
+  labelColumn: 'label',
+  labelName: 'label',
+  confidenceName: 'confidence',
+  maxRecordSize: 8 * 1024 * 1024,
+  onError: 'fail',
+} as const;
+
 /** How the labeller runs: the model and its parallelism. Every field may be left out. */
 export interface LabellerOptions {
   /** Model directory (Hugging Face layout with model.onnx), or an embedded model's name (`default`, `fast`); default: the embedded default model. */
@@ -27,7 +43,7 @@ export interface LabellerOptions {
 
 /** Options of a run over a table (labelFile, evaluate): the CLI's options, by the same names. */
 export interface RunOptions extends LabellerOptions {
-  /** Input format: csv, tsv, tsv-quoted or jsonl; default from the file's extension (a stream: csv). */
+  /** Input format: csv, tsv, tsv-quoted, jsonl or parquet (a file only); default from the file's extension (a stream: csv). */
   format?: string;
   /** Column (JSONL key) holding the text; default `text`. */
   textColumn?: string;
@@ -112,15 +128,15 @@ export function normalizeLabellerOptions(opts: LabellerOptions = {}): LabellerCo
   const cores = os.availableParallelism();
   const workers = positiveInt('--workers', opts.workers, cores);
   return {
-    model: opts.model === undefined ? DEFAULT_MODEL_DIR : EMBEDDED_MODELS[opts.model] ?? opts.model,
+    model: EMBEDDED_MODELS[opts.model ?? DEFAULTS.model] ?? opts.model!,
     workers,
     threads: positiveInt('--threads', opts.threads, Math.max(1, Math.floor(cores / workers))),
-    batchSize: positiveInt('--batch-size', opts.batchSize, 16),
+    batchSize: positiveInt('--batch-size', opts.batchSize, DEFAULTS.batchSize),
   };
 }
 
 function normalizeRunOptions(opts: RunOptions, input: string | undefined): RunConfig {
-  const onError = opts.onError ?? 'fail';
+  const onError = opts.onError ?? DEFAULTS.onError;
   if (onError !== 'fail' && onError !== 'skip') throw new LabelError('USAGE', `--on-error must be fail or skip, got '${onError}'`);
   if (opts.rejects !== undefined && onError !== 'skip') throw new LabelError('USAGE', '--rejects needs --on-error skip');
   const format = resolveFormat(opts.format, input);
@@ -130,8 +146,8 @@ function normalizeRunOptions(opts: RunOptions, input: string | undefined): RunCo
   return {
     ...normalizeLabellerOptions(opts),
     format,
-    textColumn: opts.textColumn ?? 'text',
-    maxRecordSize: positiveInt('--max-record-size', opts.maxRecordSize, 8 * 1024 * 1024),
+    textColumn: opts.textColumn ?? DEFAULTS.textColumn,
+    maxRecordSize: positiveInt('--max-record-size', opts.maxRecordSize, DEFAULTS.maxRecordSize),
     onError,
     rejects: opts.rejects,
   };
@@ -140,8 +156,8 @@ function normalizeRunOptions(opts: RunOptions, input: string | undefined): RunCo
 /** `input`/`output`: file paths, or undefined for streams (whose format is csv unless told). */
 export function normalizeLabelFileOptions(opts: LabelFileOptions, input: string | undefined, output: string | undefined): LabelFileConfig {
   const run = normalizeRunOptions(opts, input);
-  const labelName = opts.labelName ?? 'label';
-  const confidenceName = opts.confidenceName ?? 'confidence';
+  const labelName = opts.labelName ?? DEFAULTS.labelName;
+  const confidenceName = opts.confidenceName ?? DEFAULTS.confidenceName;
   if (labelName === '' || confidenceName === '') throw new LabelError('USAGE', '--label-name and --confidence-name must not be empty');
   let outputFormat = (output !== undefined && output !== '-' ? formatOfExtension(output) : undefined) ?? run.format;
   if (opts.outputFormat !== undefined) outputFormat = resolveFormat(opts.outputFormat, undefined);
@@ -151,5 +167,5 @@ export function normalizeLabelFileOptions(opts: LabelFileOptions, input: string 
 }
 
 export function normalizeEvaluateOptions(opts: EvaluateOptions, input: string | undefined): EvaluateConfig {
-  return { ...normalizeRunOptions(opts, input), labelColumn: opts.labelColumn ?? 'label', minConfidence: probability('--min-confidence', opts.minConfidence) };
+  return { ...normalizeRunOptions(opts, input), labelColumn: opts.labelColumn ?? DEFAULTS.labelColumn, minConfidence: probability('--min-confidence', opts.minConfidence) };
 }

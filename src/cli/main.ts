@@ -14,13 +14,17 @@ const SIGNAL_GRACE_MS = 10_000;
 
 const VERSION: string = require('../../package.json').version;
 
-const EXIT_CODES_HELP = `
-Exit codes:
-  0    every row labelled (or, for eval, scored)
-  1    bad input: a bad row with --on-error fail, rows rejected with --on-error skip, or (eval) nothing to score
-  2    usage or set-up error (bad option, missing file, unreadable model, missing column, unwritable -o); nothing written
-  3    runtime failure (a worker crashed twice on the same rows, the output could not be written)
-  130  interrupted (SIGINT); 143 terminated (SIGTERM): the rows read so far were finished and written`;
+/** The exit codes, as `--help` prints them; README.md's exit-code table is checked against this list (test/docs.test.ts). */
+export const EXIT_CODE_HELP: readonly (readonly [string, string])[] = [
+  [`${EXIT.OK}`, 'every row labelled (or, for eval, scored)'],
+  [`${EXIT.BAD_INPUT}`, 'bad input: a bad row with --on-error fail, rows rejected with --on-error skip, or (eval) nothing to score'],
+  [`${EXIT.USAGE}`, 'usage or set-up error (bad option, missing file, unreadable model, missing column, unwritable -o); nothing written'],
+  [`${EXIT.RUNTIME}`, 'runtime failure (a worker crashed twice on the same rows, the output could not be written)'],
+  [`${EXIT.SIGINT}`, 'interrupted (SIGINT): the rows read so far were finished and written'],
+  [`${EXIT.SIGTERM}`, 'terminated (SIGTERM): the rows read so far were finished and written'],
+];
+
+const EXIT_CODES_HELP = `\nExit codes:\n${EXIT_CODE_HELP.map(([code, meaning]) => `  ${code.padEnd(5)}${meaning}`).join('\n')}`;
 
 /** The process's streams and terminal facts, passed in so that the program can run on others. */
 export interface CliIO {
@@ -59,7 +63,7 @@ export interface Outcome {
   pipeClosed?: boolean;
 }
 
-/** The exit code of a run (see EXIT_CODES_HELP and the README's table). */
+/** The exit code of a run (see EXIT_CODE_HELP). */
 export function exitCodeFor(o: Outcome): number {
   if (o.pipeClosed) return EXIT.OK;
   if (o.signal) return o.signal === 'SIGINT' ? EXIT.SIGINT : EXIT.SIGTERM;
@@ -92,7 +96,7 @@ function inputOf(arg: string | undefined, io: CliIO) {
  */
 export function createProgram(io: CliIO, signal: AbortSignal, onSummary: (s: RunSummary) => void): Command {
   const program = new Command('emotion-label')
-    .description('Label every row of a CSV, TSV or JSONL file (or stdin) with an emotion and its confidence.')
+    .description('Label every row of a CSV, TSV, JSONL or Parquet file (or stdin) with an emotion and its confidence.')
     .version(VERSION)
     .argument('[input]', 'input file; - or nothing for stdin')
     .addHelpText('after', EXIT_CODES_HELP)

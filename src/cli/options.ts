@@ -1,8 +1,12 @@
 import { Option } from 'commander';
-import { DEFAULT_MODEL_DIR } from '../app/options';
+import { DEFAULTS, EMBEDDED_MODELS } from '../app/options';
+import { BY_EXTENSION, FORMATS, STREAM_FORMAT } from '../io/formats';
+import type { Format } from '../types';
 
 /**
- * The CLI's options, declared once as commander options. Values stay as typed (strings for
+ * The CLI's options, declared once as commander options: `--help` prints them, and README.md's
+ * options table is checked against them (test/docs.test.ts, which also rewrites the table:
+ * `UPDATE_DOCS=1 npx jest test/docs.test.ts`). Defaults come from the app's DEFAULTS. Values stay as typed (strings for
  * numbers): they are validated in one place, the app's normalize*Options().
  */
 export interface CommonCliOptions {
@@ -22,7 +26,7 @@ export interface LabelCliOptions extends CommonCliOptions {
   minConfidence?: string;
   output?: string;
   outputFormat?: string;
-  scores: boolean;
+  scores?: boolean;
   labelName?: string;
   confidenceName?: string;
 }
@@ -30,20 +34,39 @@ export interface LabelCliOptions extends CommonCliOptions {
 export interface EvalCliOptions extends CommonCliOptions {
   minConfidence?: string;
   labelColumn?: string;
-  json: boolean;
+  json?: boolean;
 }
+
+/** What each format is, as the help names it; a Record so that a new format must be described here. */
+const FORMAT_HELP: Record<Format, string> = {
+  csv: 'csv',
+  tsv: 'tsv (no quoting)',
+  'tsv-quoted': 'tsv-quoted',
+  jsonl: 'jsonl',
+  parquet: 'parquet (a file, not stdin)',
+};
+
+const oneOf = (items: readonly string[]) => `${items.slice(0, -1).join(', ')} or ${items[items.length - 1]}`;
+const FORMAT_LIST = oneOf(FORMATS.map((f) => FORMAT_HELP[f]));
+const extensionsOf = (f: Format) => Object.keys(BY_EXTENSION).filter((e) => BY_EXTENSION[e] === f);
+const EXTENSION_LIST = FORMATS.flatMap(extensionsOf).join(' ');
+const MODEL_LIST = oneOf(Object.keys(EMBEDDED_MODELS));
+const quoted = (s: string) => `"${s}"`;
 
 /** Options shared by `emotion-label` and `emotion-label eval`. */
 export function commonOptions(): Option[] {
   return [
-    new Option('--format <format>', 'input format: csv, tsv (no quoting), tsv-quoted or jsonl (default: from the extension; stdin: csv)'),
-    new Option('--text-column <name>', 'column (JSONL key) holding the text (default: "text")'),
-    new Option('--model <dir|name>', `model directory (Hugging Face layout with model.onnx), or an embedded model: default (${DEFAULT_MODEL_DIR}) or fast`),
+    new Option('--format <format>', `input format: ${FORMAT_LIST} (default: from the extension: ${EXTENSION_LIST}; stdin: ${STREAM_FORMAT})`),
+    new Option('--text-column <name>', `column (JSONL key) holding the text (default: ${quoted(DEFAULTS.textColumn)})`),
+    new Option(
+      '--model <dir|name>',
+      `model directory (Hugging Face layout with model.onnx), or an embedded model by name: ${MODEL_LIST} (default: ${DEFAULTS.model})`,
+    ),
     new Option('--workers <n>', 'worker threads, each with its own ONNX session (default: available cores)'),
     new Option('--threads <n>', 'onnxruntime threads per worker (default: cores / workers)'),
-    new Option('--batch-size <n>', 'texts per inference batch (default: 16)'),
-    new Option('--max-record-size <bytes>', 'largest record accepted; guards against an unclosed quote (default: 8 MiB)'),
-    new Option('--on-error <policy>', 'bad rows: fail (stop at the first) or skip (report them and go on)').choices(['fail', 'skip']),
+    new Option('--batch-size <n>', `texts per inference batch (default: ${DEFAULTS.batchSize})`),
+    new Option('--max-record-size <bytes>', `largest record accepted; guards against an unclosed quote (default: ${DEFAULTS.maxRecordSize / 1024 / 1024} MiB)`),
+    new Option('--on-error <policy>', `bad rows: fail (stop at the first) or skip (report them and go on) (default: ${DEFAULTS.onError})`).choices(['fail', 'skip']),
     new Option('--rejects <file>', 'with --on-error skip: write bad rows here (line, code, reason, raw text)'),
     new Option('--no-progress', 'no progress bar on stderr'),
   ];
@@ -51,19 +74,19 @@ export function commonOptions(): Option[] {
 
 export function labelOptions(): Option[] {
   return [
-    new Option('-o, --output <file>', 'write here instead of stdout (written to a temporary file, renamed when complete)'),
-    new Option('--output-format <format>', 'csv, tsv, tsv-quoted or jsonl (default: the input format)'),
-    new Option('--scores', 'add one column per label with its probability (score_<label>)').default(false),
-    new Option('--label-name <name>', 'name of the added label column (default: "label")'),
-    new Option('--confidence-name <name>', 'name of the added confidence column (default: "confidence")'),
+    new Option('-o, --output <file>', 'write here instead of stdout (written to a temporary file, renamed when complete; parquet needs it)'),
+    new Option('--output-format <format>', `output format: ${oneOf(FORMATS)} (default: the one the -o file's extension names, else the input format)`),
+    new Option('--scores', 'add one column per label with its probability (score_<label>)'),
+    new Option('--label-name <name>', `name of the added label column (default: ${quoted(DEFAULTS.labelName)})`),
+    new Option('--confidence-name <name>', `name of the added confidence column (default: ${quoted(DEFAULTS.confidenceName)})`),
     new Option('--min-confidence <p>', 'leave the label empty (the confidence written) where the confidence is below p (0-1)'),
   ];
 }
 
 export function evalOptions(): Option[] {
   return [
-    new Option('--label-column <name>', 'column (JSONL key) holding the gold label: a label name or id (default: "label")'),
-    new Option('--json', 'print one JSON object instead of the table').default(false),
+    new Option('--label-column <name>', `column (JSONL key) holding the gold label: a label name or id (default: ${quoted(DEFAULTS.labelColumn)})`),
+    new Option('--json', 'print one JSON object instead of the table'),
     new Option('--min-confidence <p>', 'add this threshold to the selective table (coverage and accuracy of the rows at or above it)'),
   ];
 }

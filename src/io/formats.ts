@@ -4,7 +4,11 @@ import { LabelError } from '../errors';
 
 export const FORMATS: readonly Format[] = ['csv', 'tsv', 'tsv-quoted', 'jsonl', 'parquet'];
 
-const BY_EXTENSION: Record<string, Format> = {
+/** The format of a stream (stdin, a pipe) when none is given. */
+export const STREAM_FORMAT: Format = 'csv';
+
+/** The extensions that name a format (lower case; matched case-insensitively). */
+export const BY_EXTENSION: Readonly<Record<string, Format>> = {
   '.csv': 'csv',
   '.tsv': 'tsv',
   '.tab': 'tsv',
@@ -28,7 +32,7 @@ export function resolveFormat(explicit: string | undefined, file: string | undef
     }
     return f as Format;
   }
-  if (file === undefined || file === '-') return 'csv';
+  if (file === undefined || file === '-') return STREAM_FORMAT;
   const f = formatOfExtension(file);
   if (f === undefined) {
     throw new LabelError(
