@@ -43,3 +43,19 @@ export function runCli(args: string[], opts: { stdin?: string | Buffer | Buffer[
     }
   });
 }
+
+/**
+ * The user's documents, in reading order: test/readme.e2e.test.ts runs their command blocks in this
+ * order, and test/docs.test.ts checks their links (every page under docs/ must be listed here).
+ */
+export const DOC_PAGES = [
+  'README.md',
+  'docs/formats.md',
+  'docs/eval.md',
+  'docs/api.md',
+  'docs/own-model.md',
+  'docs/performance.md',
+  'integrations/spark/README.md',
+  'CONTRIBUTING.md',
+  'CHANGELOG.md',
+];

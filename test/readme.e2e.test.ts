@@ -2,10 +2,11 @@ import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ROOT } from './cli';
+import { DOC_PAGES, ROOT } from './cli';
 
 /**
- * Every command block of the README, in order, as a user would type it: in a scratch copy of the
+ * Every command block of the user's documents (DOC_PAGES: the README, then docs/*.md and the
+ * others), page by page and in order, as a user would type it: from the root of a scratch copy of the
  * repository (top-level entries linked, so files the commands write land in the copy) with
  * ../shared beside it as on the project's machines. Each block carries a directive comment:
  *   readme-test: run     run it; it must exit 0
@@ -14,23 +15,24 @@ import { ROOT } from './cli';
  *   readme-test: skip (why)  not runnable here; checked for shell syntax only
  */
 interface Block {
+  page: string;
   directive: string;
   lang: string;
   code: string;
   line: number;
 }
 
-function blocks(): Block[] {
-  const text = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+function blocks(page: string): Block[] {
+  const text = fs.readFileSync(path.join(ROOT, page), 'utf8');
   const out: Block[] = [];
   const re = /(?:<!-- readme-test: ([^\n]*?) -->\n)?```(sh|js)\n([\s\S]*?)```/g;
   for (let m = re.exec(text); m; m = re.exec(text)) {
-    out.push({ directive: m[1] ?? '', lang: m[2], code: m[3], line: text.slice(0, m.index).split('\n').length });
+    out.push({ page, directive: m[1] ?? '', lang: m[2], code: m[3], line: text.slice(0, m.index).split('\n').length });
   }
   return out;
 }
 
-const all = blocks();
+const all = DOC_PAGES.flatMap(blocks);
 const shared = path.resolve(ROOT, '..', 'shared');
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'el-readme-'));
 const repo = path.join(work, 'repo');
@@ -47,14 +49,15 @@ beforeAll(() => {
   fs.symlinkSync(ROOT, path.join(work, 'node_path', 'emotion-label'));
 });
 
-test('every command block in the README has a directive', () => {
-  expect(all.length).toBeGreaterThan(8);
-  for (const b of all) expect([b.line, b.directive]).toEqual([b.line, expect.stringMatching(/^(run|node|start|skip \(.+\)|start \(.+\))$/)]);
+test('every command block in the documents has a directive', () => {
+  expect(all.filter((b) => b.page === 'README.md').length).toBeGreaterThanOrEqual(4);
+  expect(all.filter((b) => b.page !== 'README.md').length).toBeGreaterThan(10);
+  for (const b of all) expect([b.page, b.line, b.directive]).toEqual([b.page, b.line, expect.stringMatching(/^(run|node|start|skip \(.+\)|start \(.+\))$/)]);
 });
 
 const env = { ...process.env, NODE_PATH: path.join(work, 'node_path'), npm_config_update_notifier: 'false' };
 
-describe.each(all.map((b) => [b.line, b] as const))('README block at line %i', (_line, b) => {
+describe.each(all.map((b) => [b.page, b.line, b] as const))('%s: block at line %i', (_page, _line, b) => {
   const kind = b.directive.split(' ')[0];
   if (kind === 'skip') {
     test('is valid shell (not run here: see its directive)', () => {
@@ -69,7 +72,7 @@ describe.each(all.map((b) => [b.line, b] as const))('README block at line %i', (
     });
   } else if (kind === 'node') {
     test('runs with node and exits 0', () => {
-      const file = path.join(repo, `readme-example-${b.line}.cjs`);
+      const file = path.join(repo, `readme-example-${b.page.replace(/\W/g, '-')}-${b.line}.cjs`);
       fs.writeFileSync(file, b.code);
       const r = spawnSync(process.execPath, [file], { cwd: repo, env, encoding: 'utf8', timeout: 120_000 });
       if (r.status !== 0) throw new Error(`exit ${r.status}\nstderr:\n${r.stderr}`);
