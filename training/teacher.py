@@ -9,6 +9,14 @@ Training data: emotion train + GoEmotions-6 train (×--go-oversample) minus the 
 that training/fast_model.py draws (same seed, same fraction, same draw: the held-out slice is never
 trained on by the teacher nor by any student, so temperatures can be fitted on it).
 
+Model v3 (issue #24): `--neutral` adds GoEmotions-neutral train as a seventh label `neutral` (its own
+stratified held-out slice, drawn after the other two with the same generator so their slices are
+unchanged), and `--emoji-names` replaces every emoji by its name as words (`😭` -> ` loudly crying face `,
+the `emoji` package's CLDR names, as BERTweet's normalization does) before tokenizing, so the teacher reads
+emoji. With `--neutral`, the log also reports the six-emotion view (argmax over the six emotion outputs) on
+the emotion and GoEmotions-6 validation sets and the seven-way accuracy / macro-F1 on GoEmotions-6 +
+GoEmotions-neutral validation.
+
 Resumable: OUT/state.pt (model, optimizer, scheduler, epoch, position in the epoch's batch list) is
 written every --ckpt-steps optimizer steps and at the end of every epoch; running the same command
 again continues from it. Every epoch also leaves a Hugging Face checkpoint in OUT/epN and a line in
@@ -34,6 +42,7 @@ from sklearn.metrics import accuracy_score, f1_score
 from transformers import AutoModelForSequenceClassification, AutoTokenizer, get_linear_schedule_with_warmup
 
 LABELS = ["sadness", "joy", "love", "anger", "fear", "surprise"]
+LABELS7 = LABELS + ["neutral"]
 REPO = Path(__file__).resolve().parent.parent
 DATA = REPO.parent / "shared" / "data"
 
@@ -49,19 +58,26 @@ def log_to(path: Path):
     return log
 
 
+def emoji_names(text: str) -> str:
+    """Every emoji as its CLDR name in words, padded with spaces (the `emoji` package, as BERTweet)."""
+    import emoji
+    return emoji.replace_emoji(text, replace=lambda e, d: " " + d["en"].strip(":").replace("_", " ") + " ")
+
+
 def load_csv(path: Path):
     df = pd.read_csv(path, keep_default_na=False)
-    return df.text.astype(str).tolist(), np.array([LABELS.index(x) for x in df.label])
+    return df.text.astype(str).tolist(), np.array([LABELS7.index(x) for x in df.label])
 
 
-def split_rows(holdout: float, seed: int):
-    """The same stratified held-out draw as training/fast_model.py `teacher` (RandomState(seed), per class)."""
+def split_rows(holdout: float, seed: int, neutral: bool = False):
+    """The same stratified held-out draw as training/fast_model.py `teacher` (RandomState(seed), per class);
+    with `neutral`, GoEmotions-neutral's slice is drawn after the other two (their slices stay the same)."""
     rng = np.random.RandomState(seed)
     rows = []
-    for src in ("emotion", "goemotions6"):
+    for src in ("emotion", "goemotions6") + (("goemotions-neutral",) if neutral else ()):
         X, y = load_csv(DATA / src / "train.csv")
         held = np.zeros(len(X), bool)
-        for c in range(6):
+        for c in sorted(set(y.tolist())):
             idx = np.where(y == c)[0]
             k = int(round(holdout * len(idx)))
             held[rng.choice(idx, k, replace=False)] = True
@@ -96,7 +112,7 @@ def collate(enc, ids, pad_id):
 def logits_of(model, enc, pad_id, bf16: bool, bs: int = 128) -> np.ndarray:
     model.eval()
     order = sorted(range(len(enc)), key=lambda i: len(enc[i]))
-    out = np.zeros((len(enc), len(LABELS)), np.float32)
+    out = np.zeros((len(enc), model.config.num_labels), np.float32)
     for s in range(0, len(order), bs):
         ids = order[s:s + bs]
         x, m = collate(enc, ids, pad_id)
@@ -106,8 +122,10 @@ def logits_of(model, enc, pad_id, bf16: bool, bs: int = 128) -> np.ndarray:
 
 
 def metrics(y, logits):
+    """accuracy / macro-F1 over the labels the logits have (six, or seven with neutral)."""
     p = logits.argmax(1)
-    return round(float(accuracy_score(y, p)), 4), round(float(f1_score(y, p, average="macro", labels=list(range(6)))), 4)
+    k = logits.shape[1]
+    return round(float(accuracy_score(y, p)), 4), round(float(f1_score(y, p, average="macro", labels=list(range(k)))), 4)
 
 
 def cmd_train(a):
@@ -117,20 +135,24 @@ def cmd_train(a):
     log = log_to(out / "train_log.txt")
     tok = AutoTokenizer.from_pretrained(a.base)
     pad_id = tok.pad_token_id
-    df = split_rows(a.holdout, a.seed)
+    labels = LABELS7 if a.neutral else LABELS
+    norm = emoji_names if a.emoji_names else (lambda t: t)
+    df = split_rows(a.holdout, a.seed, a.neutral)
+    df["text"] = [norm(t) for t in df.text]
     tr = df[~df.heldout]
-    tr = pd.concat([tr[tr.source == "emotion"]] + [tr[tr.source == "goemotions6"]] * a.go_oversample, ignore_index=True)
+    tr = pd.concat([tr[tr.source == "emotion"]] + [tr[tr.source == "goemotions6"]] * a.go_oversample
+                   + [tr[tr.source == "goemotions-neutral"]] * a.neutral_oversample, ignore_index=True)
     ho = df[df.heldout].reset_index(drop=True)
     enc = tok(tr.text.tolist(), truncation=True, max_length=a.max_length)["input_ids"]
     y = torch.tensor(tr.label.values, dtype=torch.long)
     evals = {"heldout": (tok(ho.text.tolist(), truncation=True, max_length=a.max_length)["input_ids"], ho.label.values)}
-    for name in ("emotion", "goemotions6"):
+    for name in ("emotion", "goemotions6") + (("goemotions-neutral",) if a.neutral else ()):
         X, yy = load_csv(DATA / name / "validation.csv")
-        evals[name] = (tok(X, truncation=True, max_length=a.max_length)["input_ids"], yy)
+        evals[name] = (tok([norm(t) for t in X], truncation=True, max_length=a.max_length)["input_ids"], yy)
 
     torch.manual_seed(a.seed)
     model = AutoModelForSequenceClassification.from_pretrained(
-        a.base, num_labels=6, id2label=dict(enumerate(LABELS)), label2id={l: i for i, l in enumerate(LABELS)})
+        a.base, num_labels=len(labels), id2label=dict(enumerate(labels)), label2id={l: i for i, l in enumerate(labels)})
     no_decay = ("bias", "LayerNorm.weight", "layer_norm.weight")
     groups = [{"params": [p for n, p in model.named_parameters() if not any(k in n for k in no_decay)], "weight_decay": 0.01},
               {"params": [p for n, p in model.named_parameters() if any(k in n for k in no_decay)], "weight_decay": 0.0}]
@@ -179,8 +201,16 @@ def cmd_train(a):
             if (b + 1) % a.ckpt_steps == 0 and b + 1 < len(batches):
                 save_state(epoch, b + 1)
         rec = {"epoch": epoch, "train_sec": round(time.time() - t0)}
+        lg = {name: logits_of(model, e, pad_id, a.bf16) for name, (e, yy) in evals.items()}
         for name, (e, yy) in evals.items():
-            rec[name] = metrics(yy, logits_of(model, e, pad_id, a.bf16))
+            if name == "goemotions-neutral":
+                continue
+            six = yy < 6
+            rec[name] = metrics(yy[six], lg[name][six][:, :6])  # the six-emotion view
+        if a.neutral:
+            rec["heldout7"] = metrics(evals["heldout"][1], lg["heldout"])
+            y7 = np.concatenate([evals["goemotions6"][1], evals["goemotions-neutral"][1]])
+            rec["goemotions7"] = metrics(y7, np.concatenate([lg["goemotions6"], lg["goemotions-neutral"]]))
         log(f"EPOCH {json.dumps(rec)}")
         model.save_pretrained(out / f"ep{epoch}")
         tok.save_pretrained(out / f"ep{epoch}")
@@ -193,7 +223,10 @@ def cmd_logits(a):
     torch.set_num_threads(a.threads)
     tok = AutoTokenizer.from_pretrained(a.ckpt)
     model = AutoModelForSequenceClassification.from_pretrained(a.ckpt)
-    texts = pd.read_pickle(a.pool).text.tolist() if a.pool.endswith(".pkl") else load_csv(Path(a.pool))[0]
+    texts = pd.read_pickle(a.pool).text.tolist() if a.pool.endswith(".pkl") else \
+        pd.read_csv(a.pool, keep_default_na=False).text.astype(str).tolist()
+    if a.emoji_names:
+        texts = [emoji_names(t) for t in texts]
     enc = tok(texts, truncation=True, max_length=a.max_length)["input_ids"]
     t0 = time.time()
     lg = logits_of(model, enc, tok.pad_token_id, a.bf16)
@@ -213,6 +246,9 @@ def main():
     p.add_argument("--ls", type=float, default=0.0, help="label smoothing")
     p.add_argument("--max-length", type=int, default=64)
     p.add_argument("--go-oversample", type=int, default=2)
+    p.add_argument("--neutral", action="store_true", help="seventh label: GoEmotions-neutral train")
+    p.add_argument("--neutral-oversample", type=int, default=1)
+    p.add_argument("--emoji-names", action="store_true", help="emoji replaced by their names as words")
     p.add_argument("--holdout", type=float, default=0.08)
     p.add_argument("--ckpt-steps", type=int, default=150)
     p.add_argument("--bf16", action="store_true", help="CPU bfloat16 autocast (needs avx512_bf16 or amx_bf16)")
@@ -224,6 +260,7 @@ def main():
     p.add_argument("--out", required=True)
     p.add_argument("--max-length", type=int, default=64)
     p.add_argument("--bf16", action="store_true")
+    p.add_argument("--emoji-names", action="store_true", help="emoji replaced by their names as words")
     p.add_argument("--threads", type=int, default=2)
     a = ap.parse_args()
     {"train": cmd_train, "logits": cmd_logits}[a.cmd](a)
