@@ -9,6 +9,12 @@ branches (MiniLM-L4 and the WordPiece BiLSTM of training/ensemble.py), then comb
     python training/distil.py bilstm --work W --run bilstm --epochs 6
     # 3. combination + export: ensemble.py --skip-train --work W/bilstm --minilm W/minilm/ep3 ...
 
+Model v3 (issue #24): a pool from training/pool.py (`pool.py load`: seven targets per text, `neutral`
+last, emoji posts without a gold label) trains seven-output students (`--emoji-names`: every text is
+tokenized with its emoji as names, as the CLI's emoji step gives it). The log then reports the
+six-emotion view (argmax over the six emotion outputs) on the emotion and GoEmotions-6 validation sets
+and the seven-way accuracy / macro-F1 on GoEmotions-6 + GoEmotions-neutral validation (`go7`).
+
 Loss (as fast_model.py): soft · T²·KL(teacher_T ‖ student_T) on every text (original and augmented) +
 hard · cross-entropy with the gold label on original texts only (augmented texts have no gold label of
 their own). The held-out slice is never trained on (its accuracy and ECE are logged every epoch).
@@ -92,24 +98,60 @@ def load_pool(work: Path, no_aug: bool, max_aug: int, seed: int):
     return tr.reset_index(drop=True), df[df.split == "heldout"].reset_index(drop=True)
 
 
+def pool_labels(work: Path) -> int:
+    """How many outputs the pool's targets have: 6 (v2 pools) or 7 (v3: `neutral` last)."""
+    cols = pd.read_pickle(work / "pool.pkl").columns
+    return sum(1 for c in cols if c.startswith("t") and c[1:].isdigit())
+
+
+def text_norm(a):
+    if getattr(a, "emoji_names", False):
+        from teacher import emoji_names
+        return emoji_names
+    return lambda t: t
+
+
+def val_sets(n_labels: int):
+    """{name: (texts, gold ids)}: both six-emotion validation sets, and with seven outputs GoEmotions-6 +
+    GoEmotions-neutral validation as `go7` (neutral = 6)."""
+    from teacher import load_csv as load7
+    out = {s: load7(DATA / s / "validation.csv") for s in ("emotion", "goemotions6")}
+    if n_labels == 7:
+        tn, yn = load7(DATA / "goemotions-neutral" / "validation.csv")
+        out["go7"] = (out["goemotions6"][0] + tn, np.concatenate([out["goemotions6"][1], yn]))
+    return out
+
+
+def view_scores(name: str, y, lg):
+    """accuracy, macro-F1, ECE: the six-emotion view (first six outputs) except on the seven-way sets."""
+    if name not in ("go7", "heldout7"):
+        six = y < 6
+        y, lg = y[six], lg[six][:, :6]
+    return metrics(y, lg) + (ece(y, lg),)
+
+
 def train_student(a, model, forward, save_epoch, lr_sched: str):
     import torch
     import torch.nn.functional as F
     work = Path(a.work); run = work / a.run; run.mkdir(parents=True, exist_ok=True)
     tok = tokenizer(MAXLEN)
+    norm = text_norm(a)
+    n_labels = pool_labels(work)
     tr, ho = load_pool(work, a.no_aug, a.max_aug, a.seed)
     if a.limit:  # smoke test / timing only
         tr, ho = tr.sample(a.limit, random_state=a.seed).reset_index(drop=True), ho[:a.limit]
-    X = [e.ids for e in tok.encode_batch(tr.text.tolist())]
-    soft = torch.softmax(torch.tensor(tr[[f"t{c}" for c in range(6)]].values, dtype=torch.float32) / a.kd_t, -1)
-    Y = torch.tensor(tr.label.values)
-    is_orig = torch.tensor((tr.kind == "orig").values, dtype=torch.float32)
+    X = [e.ids for e in tok.encode_batch([norm(t) for t in tr.text])]
+    soft = torch.softmax(torch.tensor(tr[[f"t{c}" for c in range(n_labels)]].values, dtype=torch.float32) / a.kd_t, -1)
+    Y = torch.tensor(tr.label.values).clamp(min=0)  # -1 (emoji posts: no gold label) is masked out below
+    is_orig = torch.tensor(((tr.kind == "orig") & (tr.label >= 0)).values, dtype=torch.float32)
     w_row = torch.ones(len(tr))
     w_row[torch.tensor((tr.source == "goemotions6").values)] = a.go_weight
-    evals = {"heldout": ([e.ids for e in tok.encode_batch(ho.text.tolist())], ho.label.values)}
-    for s in ("emotion", "goemotions6"):
-        t, y = load_csv(DATA / s / "validation.csv")
-        evals[s] = ([e.ids for e in tok.encode_batch(t)], y)
+    ho_ids = [e.ids for e in tok.encode_batch([norm(t) for t in ho.text])]
+    evals = {"heldout": (ho_ids, ho.label.values)}
+    if n_labels == 7:
+        evals["heldout7"] = evals["heldout"]
+    for s, (t, y) in val_sets(n_labels).items():
+        evals[s] = ([e.ids for e in tok.encode_batch([norm(x) for x in t])], y)
 
     decay = [p for n, p in model.named_parameters() if not ("bias" in n or "LayerNorm" in n)]
     nodecay = [p for n, p in model.named_parameters() if "bias" in n or "LayerNorm" in n]
@@ -161,8 +203,7 @@ def train_student(a, model, forward, save_epoch, lr_sched: str):
         rec = dict(epoch=ep, loss=tot / len(X), sec=round(time.time() - t0, 1))
         fn = lambda i, m: forward(i, m).float()
         for s, (ids, y) in evals.items():
-            lg = predict_fn(fn, ids)
-            rec[s] = metrics(y, lg) + (ece(y, lg),)
+            rec[s] = view_scores(s, np.asarray(y), predict_fn(fn, ids, n=n_labels))
         save_epoch(run, ep)
         torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "sched": sched.state_dict(), "epoch": ep},
                    run / "state.pt.tmp")
@@ -170,13 +211,15 @@ def train_student(a, model, forward, save_epoch, lr_sched: str):
         logf.write(json.dumps(rec) + "\n"); logf.flush()
         print(f"[{a.run}] EPOCH {ep} loss {rec['loss']:.4f} emotion {rec['emotion'][0]:.4f}/{rec['emotion'][1]:.4f} "
               f"go6 {rec['goemotions6'][0]:.4f}/{rec['goemotions6'][1]:.4f} heldout {rec['heldout'][0]:.4f} "
-              f"ece {rec['emotion'][2]:.3f}/{rec['goemotions6'][2]:.3f}/{rec['heldout'][2]:.3f} ({rec['sec']}s)", flush=True)
+              f"ece {rec['emotion'][2]:.3f}/{rec['goemotions6'][2]:.3f}/{rec['heldout'][2]:.3f}"
+              + (f" go7 {rec['go7'][0]:.4f}/{rec['go7'][1]:.4f} ece {rec['go7'][2]:.3f}" if "go7" in rec else "")
+              + f" ({rec['sec']}s)", flush=True)
 
 
-def predict_fn(fn, ids_list, bs=128):
+def predict_fn(fn, ids_list, bs=128, n=6):
     import torch
     order = np.argsort([len(x) for x in ids_list], kind="stable")
-    out = np.zeros((len(ids_list), 6), dtype=np.float32)
+    out = np.zeros((len(ids_list), n), dtype=np.float32)
     with torch.no_grad():
         for s in range(0, len(order), bs):
             idx = order[s:s + bs]
@@ -188,12 +231,15 @@ def predict_fn(fn, ids_list, bs=128):
 def cmd_minilm(a):
     import torch
     from transformers import BertForSequenceClassification
-    from train import ID2LABEL, LABEL2ID, default_base_model
+    from teacher import LABELS7
+    from train import default_base_model
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
     base = a.base or default_base_model()
+    labels = LABELS7[:pool_labels(Path(a.work))]
     model = BertForSequenceClassification.from_pretrained(
-        base, num_labels=6, id2label=ID2LABEL, label2id=LABEL2ID, problem_type="single_label_classification",
+        base, num_labels=len(labels), id2label=dict(enumerate(labels)), label2id={l: i for i, l in enumerate(labels)},
+        problem_type="single_label_classification",
         num_hidden_layers=a.num_layers, attn_implementation="eager")
     model.config.architectures = ["BertForSequenceClassification"]
 
@@ -211,7 +257,7 @@ def cmd_bilstm(a):
     from ensemble import BiLSTM
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
-    model = BiLSTM(hidden=a.hidden, emb=a.emb, layers=a.layers, dropout=a.dropout)
+    model = BiLSTM(hidden=a.hidden, emb=a.emb, layers=a.layers, dropout=a.dropout, n=pool_labels(Path(a.work)))
 
     def save(run, ep):  # what ensemble.py --skip-train reads: WORK/bilstm.pt (+ bilstm_log.json)
         torch.save(model.state_dict(), run / f"ep{ep}.pt")
@@ -234,8 +280,10 @@ def cmd_export_bilstm(a):
     torch.set_num_threads(a.threads)
     run = Path(a.work) / a.run
     targs = json.loads((run / "args.json").read_text())
-    model = BiLSTM(hidden=targs["hidden"], emb=targs["emb"], layers=targs["layers"], dropout=targs["dropout"])
-    model.load_state_dict(torch.load(run / f"ep{a.epoch}.pt"))
+    sd = torch.load(run / f"ep{a.epoch}.pt")
+    n_labels = int(sd["out.weight"].shape[0])  # 6, or 7 with `neutral` last (a v3 pool)
+    model = BiLSTM(hidden=targs["hidden"], emb=targs["emb"], layers=targs["layers"], dropout=targs["dropout"], n=n_labels)
+    model.load_state_dict(sd)
     model.eval()
     q, scale = int8_rows(model.emb.weight.detach().numpy())
     with torch.no_grad():  # the PyTorch reference uses the same dequantized table
@@ -283,7 +331,7 @@ def cmd_export_bilstm(a):
         texts[s], ys[s] = load_csv(DATA / s / "validation.csv")
     allt = texts["emotion"] + texts["goemotions6"]
     onnx_logits = run_onnx(onnx_path, tok, allt)
-    t_logits = predict_fn(lambda i, mk: model(i, mk).float(), [e.ids for e in tok.encode_batch(allt)])
+    t_logits = predict_fn(lambda i, mk: model(i, mk).float(), [e.ids for e in tok.encode_batch(allt)], n=n_labels)
     d = float(np.abs(onnx_logits - t_logits).max())
     print(f"[check] max |ONNX - torch (same int8 table)| = {d:.2e}")
     assert d < 1e-3, d
@@ -301,7 +349,7 @@ def cmd_export_bilstm(a):
     assert dpad < 1e-4, dpad
     n_e = len(texts["emotion"])
     for s, lg in (("emotion", onnx_logits[:n_e]), ("goemotions6", onnx_logits[n_e:])):
-        print(f"[onnx] {s}: acc/F1 {metrics(ys[s], lg)} (no calibration)")
+        print(f"[onnx] {s}: acc/F1 {metrics(ys[s], lg[:, :6])} (six-emotion view, no calibration)")
     nparams = sum(p.numel() for p in model.parameters())
     cfg = {
         "architectures": ["WordPieceBiLSTM"],
@@ -315,8 +363,8 @@ def cmd_export_bilstm(a):
         "num_parameters": nparams,
         "max_position_embeddings": MAXLEN,
         "pad_token_id": 0,
-        "id2label": {str(i): l for i, l in enumerate(LABELS)},
-        "label2id": {l: i for i, l in enumerate(LABELS)},
+        "id2label": {str(i): l for i, l in enumerate((LABELS + ["neutral"])[:n_labels])},
+        "label2id": {l: i for i, l in enumerate((LABELS + ["neutral"])[:n_labels])},
         "problem_type": "single_label_classification",
         "distilled_from": "model/ (v2, calibrated probabilities)",
     }
@@ -360,6 +408,7 @@ def main():
         p.add_argument("--max-aug", type=int, default=0, help="use at most N augmented texts (random, seeded)")
         p.add_argument("--bf16", action="store_true")
         p.add_argument("--limit", type=int, default=0, help="smoke test: N training rows only")
+        p.add_argument("--emoji-names", action="store_true", help="tokenize every text with its emoji as names")
         p.add_argument("--seed", type=int, default=42)
         p.add_argument("--threads", type=int, default=2)
     p = sub.choices["minilm"]

@@ -147,7 +147,7 @@ def run_onnx(model_path: Path, tok, texts, threads: int = 2, bs: int = 64):
     names = [i.name for i in sess.get_inputs()]
     encs = tok.encode_batch(texts)
     order = np.argsort([len(e.ids) for e in encs], kind="stable")
-    out = np.zeros((len(texts), 6), dtype=np.float32)
+    out = None  # [texts, the model's outputs]
     for s in range(0, len(order), bs):
         idx = order[s:s + bs]
         L = max(len(encs[i].ids) for i in idx)
@@ -156,7 +156,10 @@ def run_onnx(model_path: Path, tok, texts, threads: int = 2, bs: int = 64):
             n = len(encs[i].ids)
             arr["input_ids"][r, :n] = encs[i].ids
             arr["attention_mask"][r, :n] = 1
-        out[idx] = sess.run(["logits"], {n: arr[n] for n in names})[0]
+        lg = sess.run(["logits"], {n: arr[n] for n in names})[0]
+        if out is None:
+            out = np.zeros((len(texts), lg.shape[1]), dtype=np.float32)
+        out[idx] = lg
     return out
 
 
