@@ -113,12 +113,20 @@ def score(m_emo, m_go):
 @torch.no_grad()
 def predict(fn, ids_list, bs=128):
     order = np.argsort([len(x) for x in ids_list])
-    out = np.zeros((len(ids_list), 6), dtype=np.float32)
+    out = None  # [texts, the model's outputs: 6, or 7 with `neutral` last]
     for s in range(0, len(order), bs):
         idx = order[s : s + bs]
         ids, mask = pad([ids_list[i] for i in idx])
-        out[idx] = fn(ids, mask).float().numpy()
+        lg = fn(ids, mask).float().numpy()
+        if out is None:
+            out = np.zeros((len(ids_list), lg.shape[1]), dtype=np.float32)
+        out[idx] = lg
     return out
+
+
+def six(logits):
+    """the six-emotion view of a seven-output model (the first six outputs); six outputs as they are"""
+    return np.asarray(logits)[:, :6]
 
 
 def train_bilstm(args, tok, data):
@@ -206,6 +214,8 @@ def main():
                          "among the w that keep GoEmotions-6 acc and F1 >= --go-floor")
     ap.add_argument("--go-floor", type=float, default=0.85)
     ap.add_argument("--w-min", type=float, default=0.3)
+    ap.add_argument("--emoji-names", action="store_true",
+                    help="texts tokenized with their emoji as names (the v3 students' input)")
     args = ap.parse_args()
     minilms = args.minilm or ["/work/scratch/run1/best"]
     work, out = Path(args.work), Path(args.out)
@@ -216,19 +226,35 @@ def main():
     d = Path(args.data)
     raw = [load_csv(d / "emotion/train.csv"), load_csv(d / "goemotions6/train.csv"),
            load_csv(d / "emotion/validation.csv"), load_csv(d / "goemotions6/validation.csv")]
+    if args.emoji_names:
+        from teacher import emoji_names
+        raw = [([emoji_names(t) for t in x], y) for x, y in raw]
     data = [(encode(tok, t), y) for t, y in raw]
     (_, _), (_, _), (ev, yev), (gv, ygv) = data
+    nv = None  # GoEmotions-neutral validation, for seven-output students (seven-way score: go6 + neutral)
+    if args.skip_train and torch.load(work / "bilstm.pt")["out.weight"].shape[0] == 7:
+        tn = pd.read_csv(d / "goemotions-neutral/validation.csv", keep_default_na=False)["text"].astype(str).tolist()
+        if args.emoji_names:
+            tn = [emoji_names(t) for t in tn]
+        nv = encode(tok, tn)
+        y7 = np.concatenate([ygv, np.full(len(nv), 6)])
+
+    def go7(lg_go, lg_neutral):
+        return metrics(y7, np.concatenate([lg_go, lg_neutral]))
 
     # 1. BiLSTM
     if args.skip_train:
-        lstm = BiLSTM(hidden=args.hidden, emb=args.emb, layers=args.layers, dropout=args.dropout)
-        lstm.load_state_dict(torch.load(work / "bilstm.pt")); lstm.eval()
+        sd = torch.load(work / "bilstm.pt")
+        lstm = BiLSTM(hidden=args.hidden, emb=args.emb, layers=args.layers, dropout=args.dropout,
+                      n=int(sd["out.weight"].shape[0]))
+        lstm.load_state_dict(sd); lstm.eval()
         log = json.loads((work / "bilstm_log.json").read_text())
     else:
         lstm, log = train_bilstm(args, tok, data)
         torch.save(lstm.state_dict(), work / "bilstm.pt")
         (work / "bilstm_log.json").write_text(json.dumps(log, indent=1))
     le, lg = predict(lstm, ev), predict(lstm, gv)
+    ln = predict(lstm, nv) if nv is not None else None
 
     # 2. weight grid per MiniLM checkpoint
     from transformers import AutoModelForSequenceClassification
@@ -237,22 +263,30 @@ def main():
         bert = AutoModelForSequenceClassification.from_pretrained(ck, attn_implementation="eager").eval()
         fn = lambda i, m: bert(input_ids=i, attention_mask=m, token_type_ids=torch.zeros_like(i)).logits
         be, bg = predict(fn, ev, 64), predict(fn, gv, 64)
-        base_e, base_g = metrics(yev, be), metrics(ygv, bg)
+        base_e, base_g = metrics(yev, six(be)), metrics(ygv, six(bg))
         print(f"[minilm {ck}] emotion {base_e[0]:.4f}/{base_e[1]:.4f} go6 {base_g[0]:.4f}/{base_g[1]:.4f}", flush=True)
         lse, lsg = torch.log_softmax(torch.tensor(be), -1), torch.log_softmax(torch.tensor(bg), -1)
         lle, llg = torch.log_softmax(torch.tensor(le), -1), torch.log_softmax(torch.tensor(lg), -1)
+        if nv is not None:
+            lsn = torch.log_softmax(torch.tensor(predict(fn, nv, 64)), -1)
+            lln = torch.log_softmax(torch.tensor(ln), -1)
         for w in np.round(np.arange(args.w_min, 0.801, 0.05), 2):
-            me = metrics(yev, (w * lse + (1 - w) * lle).numpy())
-            mg = metrics(ygv, (w * lsg + (1 - w) * llg).numpy())
+            me = metrics(yev, six((w * lse + (1 - w) * lle).numpy()))
+            mg = metrics(ygv, six((w * lsg + (1 - w) * llg).numpy()))
             sc = score(me, mg)
+            m7 = None
+            if nv is not None:  # seven outputs: the seven-way set counts as much as the other two together
+                m7 = go7((w * lsg + (1 - w) * llg).numpy(), (w * lsn + (1 - w) * lln).numpy())
+                sc = 0.5 * sc + 0.5 * sum(m7) / 2
             ok = sum(me) / 2 > sum(base_e) / 2
             if args.select == "emotion":  # best emotion (acc+F1)/2 while GoEmotions-6 keeps the floor
                 ok = ok and mg[0] >= args.go_floor and mg[1] >= args.go_floor
                 sc = sum(me) / 2
-            r = dict(minilm=ck, w=float(w), emotion=me, goemotions6=mg, combined=sc, emotion_improves=ok,
+            r = dict(minilm=ck, w=float(w), emotion=me, goemotions6=mg, goemotions7=m7, combined=sc, emotion_improves=ok,
                      minilm_alone=dict(emotion=base_e, goemotions6=base_g, combined=score(base_e, base_g)))
             results.append(r)
-            print(f"  w={w:.2f} emotion {me[0]:.4f}/{me[1]:.4f} go6 {mg[0]:.4f}/{mg[1]:.4f} comb {sc:.4f}"
+            print(f"  w={w:.2f} emotion {me[0]:.4f}/{me[1]:.4f} go6 {mg[0]:.4f}/{mg[1]:.4f}"
+                  + (f" go7 {m7[0]:.4f}/{m7[1]:.4f}" if m7 else "") + f" comb {sc:.4f}"
                   f"{'' if ok else '  (excluded: emotion not improved or GoEmotions-6 under the floor)'}", flush=True)
             if ok and (best is None or sc > best["combined"]):
                 best = r
@@ -322,7 +356,7 @@ def main():
     def ofn(i, m):
         return torch.tensor(sess.run(["logits"], dict(input_ids=i.numpy(), attention_mask=m.numpy(),
                                                          token_type_ids=np.zeros_like(i.numpy())))[0])
-    qe, qg = metrics(yev, predict(ofn, ev, 64)), metrics(ygv, predict(ofn, gv, 64))
+    qe, qg = metrics(yev, six(predict(ofn, ev, 64))), metrics(ygv, six(predict(ofn, gv, 64)))
     info = dict(chosen=best, quant=qmode, onnx_fp32_diff=diff, int8_emotion=qe, int8_goemotions6=qg,
                 size_bytes=(out / "model.onnx").stat().st_size)
     (work / "export.json").write_text(json.dumps(info, indent=1))
