@@ -3,6 +3,7 @@ import type { ModelInfo } from '../infer/modelDir';
 import { scanJsonlKeys } from '../io/jsonlKeys';
 import { checkOutputPath, fileOutput, parquetOutputPath, streamOutput } from '../io/output';
 import type { TableReader } from '../io/readers';
+import { RunStats } from '../metrics';
 import { addedColumns, checkOutputNames, createRowWriter, outputNames } from '../io/writers';
 import { normalizeLabelFileOptions, type LabelFileConfig, type LabelFileOptions } from './options';
 import { inputName, runRows, toRunInput, type InputSpec, type RowSink, type RunSummary } from './run';
@@ -20,6 +21,7 @@ export async function labelFile(input: InputSpec, output: string | Writable, opt
   const inputPath = typeof runInput === 'string' ? runInput : undefined;
   const config = normalizeLabelFileOptions(options, inputPath, typeof output === 'string' ? output : undefined);
   const file = inputName(runInput);
+  const outputName = typeof output === 'string' ? output : output === process.stdout ? '<stdout>' : '<stream>';
 
   /** The input's columns as the output has them: JSONL to a table needs every key of every object (a file can be read twice). */
   const inputColumns = async (reader: TableReader, info: ModelInfo): Promise<string[] | undefined> => {
@@ -33,6 +35,7 @@ export async function labelFile(input: InputSpec, output: string | Writable, opt
   const run = async (makeSink: (reader: TableReader, info: ModelInfo) => Promise<RowSink>) => {
     let below = 0;
     const min = config.minConfidence;
+    let stats: RunStats | undefined;
     const summary = await runRows({
       input: runInput,
       config,
@@ -41,21 +44,24 @@ export async function labelFile(input: InputSpec, output: string | Writable, opt
       reservedKeys: (info) => addedColumns(outputNames(config, info.id2label)),
       makeSink: async ({ info, reader }) => {
         const sink = await makeSink(reader, info);
-        if (min === undefined) return sink;
+        const gathered = (stats = new RunStats(info.id2label, min));
         return {
           ...sink,
-          accept(lr) {
+          async accept(lr) {
+            const p = lr.prediction;
             // a doubtful row keeps its confidence (and scores) but not its label
-            if (lr.prediction.labelId >= 0 && lr.prediction.confidence < min) {
-              lr.prediction.abstained = true;
-              below += 1;
-            }
-            return sink.accept(lr);
+            if (min !== undefined && p.labelId >= 0 && p.confidence < min) p.abstained = true;
+            const bad = await sink.accept(lr);
+            if (bad) return bad;
+            if (p.abstained) below += 1;
+            gathered.add(p.labelId, p.confidence, p.abstained);
           },
         };
       },
     });
     if (min !== undefined) summary.belowMinConfidence = below;
+    summary.output = outputName;
+    summary.stats = stats?.report();
     return summary;
   };
 

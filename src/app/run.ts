@@ -6,6 +6,7 @@ import { RowProblem } from '../io/readers/common';
 import { RejectsWriter } from '../io/rejects';
 import { rawRecord } from '../io/writers';
 import type { ModelInfo } from '../infer/modelDir';
+import type { OutputStats } from '../metrics';
 import type { BadRow, Format, LabelledRow } from '../types';
 import { Labeller } from './labeller';
 import type { RunConfig, RunOptions } from './options';
@@ -49,6 +50,11 @@ export interface RunRequest {
 
 /** What a run did: read = labelled + empty + rejected. */
 export interface RunSummary {
+  /** The input's name (its path, or `<stdin>`) and the model directory it was labelled with. */
+  input: string;
+  model: string;
+  /** Wall-clock seconds of the run, from loading the model to the last row handed on. */
+  seconds: number;
   read: number;
   labelled: number;
   rejected: number;
@@ -62,6 +68,10 @@ export interface RunSummary {
   belowMinConfidence?: number;
   /** The signal that stopped the reading, if one did: the rows read before it were all finished. */
   stoppedBy?: string;
+  /** labelFile: the output's name (its path, or `<stdout>`/`<stream>`). */
+  output?: string;
+  /** labelFile: what was written (per label counts and confidence histograms), gathered as the rows went by. */
+  stats?: OutputStats;
 }
 
 export function inputName(input: RunInput): string {
@@ -94,11 +104,12 @@ function openInput(input: RunInput, format: Format): { source: Readable | string
  */
 export async function runRows(req: RunRequest): Promise<RunSummary> {
   const { config, hooks } = req;
+  const started = performance.now();
   const input = openInput(req.input, config.format);
   let labeller: Labeller | undefined;
   let sink: RowSink | undefined;
   let rejects: RejectsWriter | undefined;
-  const summary: RunSummary = { read: 0, labelled: 0, rejected: 0, empty: 0, blankLines: 0 };
+  const summary: RunSummary = { input: input.name, model: config.model, seconds: 0, read: 0, labelled: 0, rejected: 0, empty: 0, blankLines: 0 };
   let completed = false;
   try {
     labeller = await Labeller.create(config);
@@ -149,6 +160,7 @@ export async function runRows(req: RunRequest): Promise<RunSummary> {
       hooks.onRow?.();
     }
     summary.blankLines = reader.stats.blankLines;
+    summary.seconds = (performance.now() - started) / 1000;
     await rejects?.close();
     // An interrupted run hands over what it finished (stdout) or removes its temporary file (-o): abandon().
     if (hooks.signal?.aborted) {

@@ -48,6 +48,8 @@ export interface Report {
   reliability: ReliabilityBin[];
   /** For each threshold (0.5, 0.7, 0.9, and --min-confidence if given): coverage and accuracy. */
   selective: SelectiveRow[];
+  /** The same at every threshold 0, 0.05, …, 1 (COVERAGE_STEPS): the coverage–accuracy curve. */
+  coverage_curve: SelectiveRow[];
 }
 
 /** Equal-width confidence bins for the ECE and the reliability table (as in Guo et al. 2017). */
@@ -56,12 +58,17 @@ export const RELIABILITY_BINS = 15;
 /** Thresholds the selective table always shows. */
 export const SELECTIVE_THRESHOLDS = [0.5, 0.7, 0.9];
 
+/** Steps of the coverage–accuracy curve: thresholds k / COVERAGE_STEPS for k = 0 … COVERAGE_STEPS (k / 20 is the same double as the decimal 0.05·k, so --min-confidence 0.35 meets its point exactly). */
+export const COVERAGE_STEPS = 20;
+const CURVE_THRESHOLDS = Array.from({ length: COVERAGE_STEPS + 1 }, (_, k) => k / COVERAGE_STEPS);
+
 /** Accumulates gold/predicted pairs (and confidences) without keeping them: memory does not grow with the input. */
 export class ConfusionMatrix {
   readonly counts: number[][];
   private readonly bins = Array.from({ length: RELIABILITY_BINS }, () => ({ count: 0, correct: 0, confidence: 0 }));
   private readonly thresholds: number[];
   private readonly covered: { n: number; correct: number }[];
+  private readonly curve = CURVE_THRESHOLDS.map(() => ({ n: 0, correct: 0 }));
 
   /** `minConfidence`: an extra threshold for the selective table. */
   constructor(readonly labels: readonly string[], minConfidence?: number) {
@@ -85,6 +92,10 @@ export class ConfusionMatrix {
         this.covered[i].correct += right;
       }
     });
+    for (let i = 0; i < CURVE_THRESHOLDS.length && confidence >= CURVE_THRESHOLDS[i]; i++) {
+      this.curve[i].n += 1;
+      this.curve[i].correct += right;
+    }
   }
 
   report(): Report {
@@ -117,6 +128,12 @@ export class ConfusionMatrix {
       confidence: b.count > 0 ? b.confidence / b.count : 0,
     }));
     const ece = n > 0 ? reliability.reduce((a, b) => a + (b.count / n) * Math.abs(b.accuracy - b.confidence), 0) : 0;
+    const selectiveRow = (t: number, c: { n: number; correct: number }): SelectiveRow => ({
+      min_confidence: t,
+      coverage: n > 0 ? c.n / n : 0,
+      accuracy: c.n > 0 ? c.correct / c.n : 0,
+      n: c.n,
+    });
     return {
       n,
       accuracy: n > 0 ? correct / n : 0,
@@ -127,15 +144,13 @@ export class ConfusionMatrix {
       confusion_matrix: m.map((row) => [...row]),
       ece,
       reliability,
-      selective: this.thresholds.map((t, i) => ({
-        min_confidence: t,
-        coverage: n > 0 ? this.covered[i].n / n : 0,
-        accuracy: this.covered[i].n > 0 ? this.covered[i].correct / this.covered[i].n : 0,
-        n: this.covered[i].n,
-      })),
+      selective: this.thresholds.map((t, i) => selectiveRow(t, this.covered[i])),
+      coverage_curve: CURVE_THRESHOLDS.map((t, i) => selectiveRow(t, this.curve[i])),
     };
   }
 }
+
+export { RunStats, HISTOGRAM_BINS, UNLABELLED_THRESHOLDS, type LabelRunStats, type OutputStats, type UnlabelledRow } from './runStats';
 
 /** The human-readable report `emotion-label eval` prints. */
 export function formatReport(r: Report): string {
