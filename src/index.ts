@@ -18,6 +18,8 @@ export {
   type LabelFileOptions,
   type EvaluateOptions,
 } from './app/options';
-export type { Report, LabelMetrics } from './metrics';
+export type { Report, LabelMetrics, ReliabilityBin, SelectiveRow, OutputStats, LabelRunStats, UnlabelledRow } from './metrics';
+export { RunStats } from './metrics';
+export { renderEvalPage, renderRunPage } from './report';
 export { LabelError, EXIT, type ErrorCode } from './errors';
 export type { Format } from './types';

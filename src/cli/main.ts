@@ -4,7 +4,10 @@ import { evaluateWithSummary } from '../app/evaluate';
 import { labelFile } from '../app/labelFile';
 import type { RunSummary } from '../app/run';
 import { EXIT, LabelError } from '../errors';
+import * as path from 'node:path';
+import { textFileOutput, type TextFileOutput } from '../io/output';
 import { formatReport } from '../metrics';
+import { renderEvalPage, renderRunPage } from '../report';
 import { commonOptions, evalOptions, labelOptions, type EvalCliOptions, type LabelCliOptions } from './options';
 import { HeapKeeper } from './heap';
 import { Progress } from './progress';
@@ -18,7 +21,7 @@ const VERSION: string = require('../../package.json').version;
 export const EXIT_CODE_HELP: readonly (readonly [string, string])[] = [
   [`${EXIT.OK}`, 'every row labelled (or, for eval, scored)'],
   [`${EXIT.BAD_INPUT}`, 'bad input: a bad row with --on-error fail, rows rejected with --on-error skip, or (eval) nothing to score'],
-  [`${EXIT.USAGE}`, 'usage or set-up error (bad option, missing file, unreadable model, missing column, unwritable -o); nothing written'],
+  [`${EXIT.USAGE}`, 'usage or set-up error (bad option, missing file, unreadable model, missing column, unwritable -o or --report); nothing written'],
   [`${EXIT.RUNTIME}`, 'runtime failure (a worker crashed twice on the same rows, the output could not be written)'],
   [`${EXIT.SIGINT}`, 'interrupted (SIGINT): the rows read so far were finished and written'],
   [`${EXIT.SIGTERM}`, 'terminated (SIGTERM): the rows read so far were finished and written'],
@@ -86,6 +89,13 @@ function output(io: CliIO) {
   };
 }
 
+/** The --report page's file, opened before any work so that an unwritable path is exit 2 with nothing done. */
+function openReport(report: string | undefined, output?: string): TextFileOutput | undefined {
+  if (report === undefined) return undefined;
+  if (output !== undefined && path.resolve(report) === path.resolve(output)) throw new LabelError('USAGE', `--report and -o name the same file '${report}'`);
+  return textFileOutput(report, 'report');
+}
+
 function inputOf(arg: string | undefined, io: CliIO) {
   return arg === undefined || arg === '-' ? { stream: io.stdin, name: '<stdin>' } : arg;
 }
@@ -109,6 +119,7 @@ export function createProgram(io: CliIO, signal: AbortSignal, onSummary: (s: Run
   program.action(async (input: string | undefined, opts: LabelCliOptions) => {
     const toFile = opts.output !== undefined && opts.output !== '-';
     // No bar when the data goes to the same terminal: it would draw into the rows.
+    const report = openReport(opts.report, toFile ? opts.output : undefined);
     const progress = new Progress(opts.progress && io.stderrIsTTY && (toFile || !io.stdoutIsTTY));
     try {
       const summary = await labelFile(inputOf(input, io), toFile ? opts.output! : io.stdout, {
@@ -117,11 +128,14 @@ export function createProgram(io: CliIO, signal: AbortSignal, onSummary: (s: Run
         onProgress: progress.update,
         onRow: io.beat,
       });
+      if (!toFile) summary.output = '<stdout>';
       progress.stop(!summary.stoppedBy);
+      report?.write(renderRunPage(summary));
       io.stderr.write(summaryLine(summary));
       onSummary(summary);
     } finally {
       progress.stop();
+      report?.discard();
     }
   });
 
@@ -133,15 +147,18 @@ export function createProgram(io: CliIO, signal: AbortSignal, onSummary: (s: Run
     .exitOverride();
   for (const o of [...commonOptions(), ...evalOptions()]) evalCmd.addOption(o);
   evalCmd.action(async (input: string | undefined, opts: EvalCliOptions) => {
+    const page = openReport(opts.report);
     const progress = new Progress(opts.progress && io.stderrIsTTY);
     try {
       const { report, summary } = await evaluateWithSummary(inputOf(input, io), { ...opts, signal, onProgress: progress.update, onRow: io.beat });
       progress.stop(!summary.stoppedBy);
       if (report) io.stdout.write(opts.json ? JSON.stringify(report) + '\n' : formatReport(report));
+      if (report) page?.write(renderEvalPage(report, summary));
       io.stderr.write(summaryLine(summary));
       onSummary(summary);
     } finally {
       progress.stop();
+      page?.discard();
     }
   });
   program.addCommand(evalCmd);

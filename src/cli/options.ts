@@ -29,12 +29,14 @@ export interface LabelCliOptions extends CommonCliOptions {
   scores?: boolean;
   labelName?: string;
   confidenceName?: string;
+  report?: string;
 }
 
 export interface EvalCliOptions extends CommonCliOptions {
   minConfidence?: string;
   labelColumn?: string;
   json?: boolean;
+  report?: string;
 }
 
 /** What each format is, as the help names it; a Record so that a new format must be described here. */
@@ -80,6 +82,7 @@ export function labelOptions(): Option[] {
     new Option('--label-name <name>', `name of the added label column (default: ${quoted(DEFAULTS.labelName)})`),
     new Option('--confidence-name <name>', `name of the added confidence column (default: ${quoted(DEFAULTS.confidenceName)})`),
     new Option('--min-confidence <p>', 'leave the label empty (the confidence written) where the confidence is below p (0-1)'),
+    new Option('--report <file.html>', 'also write a self-contained HTML page of the run: rows per label, confidence per label, rows below 0.5/0.7/0.9, speed'),
   ];
 }
 
@@ -88,5 +91,6 @@ export function evalOptions(): Option[] {
     new Option('--label-column <name>', `column (JSONL key) holding the gold label: a label name or id (default: ${quoted(DEFAULTS.labelColumn)})`),
     new Option('--json', 'print one JSON object instead of the table'),
     new Option('--min-confidence <p>', 'add this threshold to the selective table (coverage and accuracy of the rows at or above it)'),
+    new Option('--report <file.html>', 'also write a self-contained HTML page: headline figures, confusion heatmap, per-label bars, reliability diagram, coverage-accuracy curve'),
   ];
 }

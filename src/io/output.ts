@@ -43,33 +43,73 @@ export function streamOutput(stream: Writable, name = '<stdout>'): Output {
   };
 }
 
+/** A target that cannot be written (a directory, a missing folder): OUTPUT_UNWRITABLE, before any work. */
+export function checkOutputPath(file: string, what = 'output'): void {
+  if (fs.existsSync(file) && fs.statSync(file).isDirectory()) {
+    throw new LabelError('OUTPUT_UNWRITABLE', `cannot write ${what}: it is a directory`, { file });
+  }
+  const dir = path.dirname(file);
+  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
+    throw new LabelError('OUTPUT_UNWRITABLE', `cannot write ${what}: no such folder '${dir}'`, { file });
+  }
+}
+
+/** Opens a temporary file beside `file` ('wx'), or OUTPUT_UNWRITABLE naming `what` and the cause. */
+function openPartial(file: string, what: string): { temp: string; fd: number } {
+  checkOutputPath(file, what);
+  const temp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.partial`);
+  try {
+    return { temp, fd: fs.openSync(temp, 'wx') };
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    const why = e.code === 'ENOENT' ? `no such folder '${path.dirname(file)}'` : e.code === 'EACCES' ? 'permission denied' : e.message;
+    throw new LabelError('OUTPUT_UNWRITABLE', `cannot write ${what}: ${why}`, { file });
+  }
+}
+
+/** A small file written whole at the end of a run (the --report page), whose path is checked now. */
+export interface TextFileOutput {
+  /** Writes the text and renames the file into place; OUTPUT_FAILED if it cannot. */
+  write(text: string): void;
+  /** Removes the temporary file unless write() renamed it; safe to call always. */
+  discard(): void;
+}
+
+/** Opened before any work, so that an unwritable path fails with exit 2 and nothing done, as -o does. */
+export function textFileOutput(file: string, what: string): TextFileOutput {
+  const { temp, fd } = openPartial(file, what);
+  let open = true;
+  let renamed = false;
+  const close = () => {
+    if (open) fs.closeSync(fd);
+    open = false;
+  };
+  return {
+    write(text) {
+      try {
+        fs.writeFileSync(fd, text);
+        close();
+        fs.renameSync(temp, file);
+        renamed = true;
+      } catch (err) {
+        throw new LabelError('OUTPUT_FAILED', `the ${what} could not be written: ${(err as Error).message}`, { file });
+      }
+    },
+    discard() {
+      if (renamed) return;
+      close();
+      fs.rmSync(temp, { force: true });
+    },
+  };
+}
+
 /**
  * A file written to a temporary file beside the target, created now (so that a missing folder or a
  * directory given as the target fails before any work, with exit 2) and renamed into place only
  * when the run completes, so that an interrupted run never leaves a complete-looking file.
  */
-/** A target that cannot be written (a directory, a missing folder): OUTPUT_UNWRITABLE, before any work. */
-export function checkOutputPath(file: string): void {
-  if (fs.existsSync(file) && fs.statSync(file).isDirectory()) {
-    throw new LabelError('OUTPUT_UNWRITABLE', 'cannot write output: it is a directory', { file });
-  }
-  const dir = path.dirname(file);
-  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
-    throw new LabelError('OUTPUT_UNWRITABLE', `cannot write output: no such folder '${dir}'`, { file });
-  }
-}
-
 export function fileOutput(file: string): Output {
-  checkOutputPath(file);
-  const temp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.partial`);
-  let fd: number;
-  try {
-    fd = fs.openSync(temp, 'wx');
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    const why = e.code === 'ENOENT' ? `no such folder '${path.dirname(file)}'` : e.code === 'EACCES' ? 'permission denied' : e.message;
-    throw new LabelError('OUTPUT_UNWRITABLE', `cannot write output: ${why}`, { file });
-  }
+  const { temp, fd } = openPartial(file, 'output');
   // Large writes: fewer round trips to the disk, fewer waits for 'drain' on the main thread.
   const stream = fs.createWriteStream(temp, { fd, highWaterMark: 1024 * 1024 });
   const inner = streamOutput(stream, file);
