@@ -52,6 +52,7 @@ export const DOC_PAGES = [
   'README.md',
   'docs/formats.md',
   'docs/eval.md',
+  'docs/report.md',
   'docs/api.md',
   'docs/own-model.md',
   'docs/performance.md',

@@ -83,6 +83,8 @@ export interface EvaluateOptions extends RunOptions {
 /** The same options, validated and with every default filled in: trusted from here on. */
 export interface LabellerConfig {
   model: string;
+  /** The model as the caller named it (an embedded model's name, or the directory as given): for reports. */
+  modelName: string;
   workers: number;
   threads: number;
   batchSize: number;
@@ -129,6 +131,7 @@ export function normalizeLabellerOptions(opts: LabellerOptions = {}): LabellerCo
   const workers = positiveInt('--workers', opts.workers, cores);
   return {
     model: EMBEDDED_MODELS[opts.model ?? DEFAULTS.model] ?? opts.model!,
+    modelName: opts.model ?? DEFAULTS.model,
     workers,
     threads: positiveInt('--threads', opts.threads, Math.max(1, Math.floor(cores / workers))),
     batchSize: positiveInt('--batch-size', opts.batchSize, DEFAULTS.batchSize),

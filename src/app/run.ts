@@ -50,7 +50,7 @@ export interface RunRequest {
 
 /** What a run did: read = labelled + empty + rejected. */
 export interface RunSummary {
-  /** The input's name (its path, or `<stdin>`) and the model directory it was labelled with. */
+  /** The input's name (its path, or `<stdin>`) and the model it was labelled with (an embedded model's name, or the directory as given). */
   input: string;
   model: string;
   /** Wall-clock seconds of the run, from loading the model to the last row handed on. */
@@ -109,7 +109,7 @@ export async function runRows(req: RunRequest): Promise<RunSummary> {
   let labeller: Labeller | undefined;
   let sink: RowSink | undefined;
   let rejects: RejectsWriter | undefined;
-  const summary: RunSummary = { input: input.name, model: config.model, seconds: 0, read: 0, labelled: 0, rejected: 0, empty: 0, blankLines: 0 };
+  const summary: RunSummary = { input: input.name, model: config.modelName, seconds: 0, read: 0, labelled: 0, rejected: 0, empty: 0, blankLines: 0 };
   let completed = false;
   try {
     labeller = await Labeller.create(config);

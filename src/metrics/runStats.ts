@@ -44,6 +44,8 @@ export interface OutputStats {
   abstained_histogram: number[];
   /** At 0.5, 0.7, 0.9 (and the run's --min-confidence, if given). */
   unlabelled: UnlabelledRow[];
+  /** The run's --min-confidence, if given. */
+  min_confidence?: number;
 }
 
 /** The bin of a confidence, by the same `<` comparison as the thresholds (no rounding of c·20 across an edge). */
@@ -65,7 +67,10 @@ export class RunStats {
   private empty = 0;
 
   /** `minConfidence`: the run's threshold, added to the unlabelled table. */
-  constructor(readonly labels: readonly string[], minConfidence?: number) {
+  constructor(
+    readonly labels: readonly string[],
+    private readonly minConfidence?: number,
+  ) {
     this.counts = labels.map(() => 0);
     this.histograms = labels.map(() => new Array<number>(HISTOGRAM_BINS).fill(0));
     this.thresholds = [...new Set([...UNLABELLED_THRESHOLDS, ...(minConfidence !== undefined ? [minConfidence] : [])])].sort((a, b) => a - b);
@@ -123,6 +128,7 @@ export class RunStats {
       per_label,
       abstained_histogram: [...this.abstainedHistogram],
       unlabelled: this.thresholds.map((t, i) => ({ min_confidence: t, n: this.below[i], share: share(this.below[i]) })),
+      ...(this.minConfidence !== undefined ? { min_confidence: this.minConfidence } : {}),
     };
   }
 }

@@ -1,8 +1,11 @@
 import type { RunSummary } from '../app/run';
 import type { Report } from '../metrics';
-import { colour, esc, f4, int, page, pct, PALETTE, tile } from './html';
+import { colour, esc, f4, int, page, PALETTE, tile } from './html';
 import { meta, stoppedBanner } from './parts';
 import { groupedBars, heatmap, xyChart } from './svg';
+
+/** An axis start at or below x, a multiple of 0.2, so that the four grid steps are round numbers. */
+const niceFloor = (x: number): number => Math.max(0, Math.floor((x - 0.01) * 5) / 5);
 
 /** The `eval --report` page: made from the report `evaluate` returns (the `eval --json` object) and the run's summary, nothing else. */
 export function renderEvalPage(report: Report, summary: RunSummary): string {
@@ -28,7 +31,7 @@ export function renderEvalPage(report: Report, summary: RunSummary): string {
     .map((b, i) => (b.count > 0 ? `<tr><td>(${b.lo.toFixed(2)}, ${b.hi.toFixed(2)}]</td><td data-k="bin-count" data-bin="${i}">${int(b.count)}</td><td data-k="bin-accuracy" data-bin="${i}">${f4(b.accuracy)}</td><td data-k="bin-confidence" data-bin="${i}">${f4(b.confidence)}</td></tr>` : ''))
     .join('');
   const yMin = Math.min(0.5, ...bins.map((b) => Math.min(b.accuracy, b.confidence)));
-  const floor = Math.max(0, Math.floor(yMin * 10) / 10);
+  const floor = niceFloor(yMin);
   const reliability = xyChart({
     title: 'Reliability diagram: accuracy against mean confidence per bin',
     xLabel: 'confidence',
@@ -49,7 +52,7 @@ export function renderEvalPage(report: Report, summary: RunSummary): string {
     title: 'Coverage against accuracy as --min-confidence rises',
     xLabel: 'coverage (share of rows kept)',
     yLabel: 'accuracy of the rows kept',
-    yMin: Math.max(0, Math.floor(Math.min(accMin, r.accuracy) * 10) / 10 - 0.05),
+    yMin: niceFloor(Math.min(accMin, r.accuracy)),
     lines: [{ colour: PALETTE[0], points: curve.map((c) => ({ x: c.coverage, y: c.accuracy })), dots: true }],
     marks: { colour: PALETTE[3], points: r.selective.filter((s) => s.n > 0).map((s) => ({ x: s.coverage, y: s.accuracy, label: `≥ ${s.min_confidence.toFixed(2)}` })) },
   });

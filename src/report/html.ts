@@ -40,7 +40,8 @@ body { margin: 0 auto; max-width: 1040px; padding: 24px 20px 40px; background: v
   font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; }
 h1 { font-size: 22px; margin: 0 0 4px; }
 h2 { font-size: 17px; margin: 0 0 4px; }
-p.note, .meta { color: var(--muted); font-size: 13px; margin: 0 0 12px; }
+p.note, summary.note, .meta { color: var(--muted); font-size: 13px; margin: 0 0 12px; }
+summary.note { cursor: pointer; margin: 8px 0 4px; }
 .meta code { color: var(--fg); font-size: 12px; word-break: break-all; }
 .banner { border-left: 4px solid #D55E00; padding: 6px 10px; background: var(--card); margin: 8px 0 16px; }
 .tiles { display: flex; flex-wrap: wrap; gap: 10px; margin: 16px 0 20px; padding: 0; list-style: none; }

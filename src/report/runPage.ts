@@ -13,7 +13,7 @@ export function renderRunPage(summary: RunSummary): string {
     tile('read', int(summary.read), 'rows read'),
     // as the summary line counts them: labelled includes the rows whose label --min-confidence left empty
     tile('labelled', int(s ? s.labelled + s.abstained : summary.labelled), 'labelled'),
-    ...(s && (s.abstained > 0 || summary.belowMinConfidence !== undefined) ? [tile('abstained', int(s.abstained), 'of these, label left empty (below --min-confidence)')] : []),
+    ...(s && (s.abstained > 0 || s.min_confidence !== undefined) ? [tile('abstained', int(s.abstained), `of these, label left empty (confidence below ${s.min_confidence?.toFixed(2) ?? 'the threshold'})`)] : []),
     tile('empty', int(summary.empty), 'empty texts'),
     tile('rejected', int(summary.rejected), 'rejected'),
     tile('rows-per-second-tile', int(Math.round(rowsPerSecond(summary))), 'rows/s'),
@@ -22,14 +22,15 @@ export function renderRunPage(summary: RunSummary): string {
   if (s) {
     const labels = s.labels;
     const bars = labels.map((l, i) => ({ label: l, value: s.per_label[l].count, caption: `${int(s.per_label[l].count)} (${pct(s.per_label[l].share)})`, colour: colour(i) }));
+    const abstainedShare = s.labelled + s.abstained > 0 ? s.abstained / (s.labelled + s.abstained) : 0;
     if (s.abstained > 0) {
-      const share = s.labelled + s.abstained > 0 ? s.abstained / (s.labelled + s.abstained) : 0;
+      const share = abstainedShare;
       bars.push({ label: '(no label)', value: s.abstained, caption: `${int(s.abstained)} (${pct(share)})`, colour: UNLABELLED_COLOUR });
     }
     const countRows = labels
       .map((l, i) => `<tr><td><span class="swatch" style="background:${colour(i)}"></span>${esc(l)}</td><td data-k="count" data-label="${esc(l)}">${int(s.per_label[l].count)}</td><td data-k="share" data-label="${esc(l)}">${pct(s.per_label[l].share)}</td></tr>`)
       .join('');
-    const abstainedRow = s.abstained > 0 ? `<tr><td><span class="swatch" style="background:${UNLABELLED_COLOUR}"></span>(no label: below --min-confidence)</td><td data-k="count-abstained">${int(s.abstained)}</td><td></td></tr>` : '';
+    const abstainedRow = s.abstained > 0 ? `<tr><td><span class="swatch" style="background:${UNLABELLED_COLOUR}"></span>(no label: confidence below ${s.min_confidence?.toFixed(2) ?? 'the threshold'})</td><td data-k="count-abstained">${int(s.abstained)}</td><td>${pct(abstainedShare)}</td></tr>` : '';
     const hist = (counts: number[], name: string, c: string, key: string) => {
       const total = counts.reduce((a, b) => a + b, 0);
       return `<figure data-k="${key}" data-label="${esc(name)}"><figcaption><span class="swatch" style="background:${c}"></span>${esc(name)} · <span data-k="hist-total">${int(total)}</span> rows</figcaption>${histogram(counts, c, `Confidence of the rows labelled ${name}`)}</figure>`;
