@@ -1,3 +1,7 @@
+// The parity tests load onnxruntime-node through transformers.js in jest's workers, which inherit this
+// environment: ONNX Runtime's telemetry off for them too (src/util/telemetry.ts).
+if (!process.env.ORT_DISABLE_TELEMETRY) process.env.ORT_DISABLE_TELEMETRY = '1';
+
 /** @type {import('jest').Config} */
 module.exports = {
   // Type checking is done once by `tsc -p tsconfig.test.json` in `npm test`; jest only transpiles.

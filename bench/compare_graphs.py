@@ -12,6 +12,8 @@ run through every session in turn, so a slow or busy moment of this shared machi
 alike and the ratios hold even when the absolute rates drift. A diagnostic for choosing between
 graphs, not a test; the end-to-end figures come from bench/run.mjs.
 """
+import os
+os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")  # ONNX Runtime's telemetry off before it loads (README: "Privacy")
 import argparse
 import time
 from pathlib import Path

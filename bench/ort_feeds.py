@@ -1,4 +1,6 @@
 """Shared by bench/profile_ops.py and bench/compare_graphs.py: emotion texts as the CLI batches them."""
+import os
+os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")  # ONNX Runtime's telemetry off before it loads (README: "Privacy")
 from pathlib import Path
 
 import numpy as np

@@ -6,6 +6,8 @@ Feeds the first ROWS emotion validation texts (tokenized with model/tokenizer.js
 length as the CLI's windows do, padded per batch) through one InferenceSession with profiling on,
 and prints each operator type's share of the summed node time. A diagnostic, not a test.
 """
+import os
+os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")  # ONNX Runtime's telemetry off before it loads (README: "Privacy")
 import argparse
 import collections
 import json

@@ -43,6 +43,8 @@ const records = parse(fs.readFileSync(input), { columns: true, to: rows });
 const texts = records.map((r) => r.text);
 
 const t0 = performance.now();
+// ONNX Runtime's telemetry off before transformers.js loads onnxruntime-node (src/util/telemetry.ts).
+if (!process.env.ORT_DISABLE_TELEMETRY) process.env.ORT_DISABLE_TELEMETRY = '1';
 const { pipeline, env } = await import('@huggingface/transformers');
 env.allowRemoteModels = false;
 env.allowLocalModels = true;

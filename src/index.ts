@@ -6,6 +6,8 @@
  *   await labeller.label(['i love this', 'so scared']);   // [{ label, confidence, scores }, …]
  *   await labeller.close();
  */
+// First: ONNX Runtime's telemetry off before anything can load the runtime (src/util/telemetry.ts).
+import './util/telemetry';
 export { createLabeller, Labeller, type TextLabel } from './app/labeller';
 export { labelFile } from './app/labelFile';
 export type { InputSpec } from './app/run';

@@ -20,6 +20,8 @@ fitting are for the rounded values, which are what config.json holds.
 """
 from __future__ import annotations
 
+import os
+os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")  # ONNX Runtime's telemetry off before it loads (README: "Privacy")
 import argparse
 import json
 from pathlib import Path

@@ -13,6 +13,8 @@ The model's raw logits are computed once, with the CLI's session setting, as cal
 """
 from __future__ import annotations
 
+import os
+os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")  # ONNX Runtime's telemetry off before it loads (README: "Privacy")
 import argparse
 from pathlib import Path
 

@@ -21,6 +21,8 @@ their own). The held-out slice is never trained on (its accuracy and ECE are log
 """
 from __future__ import annotations
 
+import os
+os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")  # ONNX Runtime's telemetry off before it loads (README: "Privacy")
 import argparse
 import json
 import math

@@ -20,6 +20,8 @@ Only validation splits are used for choices; no test split.
 """
 from __future__ import annotations
 
+import os
+os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")  # ONNX Runtime's telemetry off before it loads (README: "Privacy")
 import argparse
 import json
 import os

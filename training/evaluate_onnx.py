@@ -21,6 +21,8 @@ optimization.disable_specified_optimizers=SkipLayerNormFusion.
 """
 from __future__ import annotations
 
+import os
+os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")  # ONNX Runtime's telemetry off before it loads (README: "Privacy")
 import argparse
 import hashlib
 import json

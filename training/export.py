@@ -17,6 +17,8 @@ model_quantized.onnx to model.onnx (or use --ship-quantized, which does that).
 """
 from __future__ import annotations
 
+import os
+os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")  # ONNX Runtime's telemetry off before it loads (README: "Privacy")
 import argparse
 import inspect
 import json

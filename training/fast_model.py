@@ -28,6 +28,8 @@ Only the validation sets are used for choices (epoch, variant); no test split is
 """
 from __future__ import annotations
 
+import os
+os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")  # ONNX Runtime's telemetry off before it loads (README: "Privacy")
 import argparse
 import json
 import os

@@ -17,6 +17,8 @@ matrix products keep the speed of dynamic int8.
 """
 from __future__ import annotations
 
+import os
+os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")  # ONNX Runtime's telemetry off before it loads (README: "Privacy")
 import argparse
 import csv
 import os

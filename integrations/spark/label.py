@@ -133,6 +133,12 @@ def _fail(msg):
     raise RuntimeError(f"{TASK_ERROR}[{msg}]{TASK_ERROR}")
 
 
+def _cli_env():
+    """The CLI's environment: ONNX Runtime's telemetry off (the CLI sets it too; this covers a --command wrapper that runs
+    onnxruntime itself). A value set on the executor is kept."""
+    return dict(os.environ, ORT_DISABLE_TELEMETRY=os.environ.get("ORT_DISABLE_TELEMETRY", "1"))
+
+
 def make_labeller(cfg, text_idx, score_keys, stats_acc):
     """Returns the mapPartitions function: rows in, rows + label/confidence/scores out, same order."""
 
@@ -144,7 +150,7 @@ def make_labeller(cfg, text_idx, score_keys, stats_acc):
         err = tempfile.TemporaryFile()
         try:
             proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err,
-                                    preexec_fn=_die_with_parent)
+                                    env=_cli_env(), preexec_fn=_die_with_parent)
         except OSError as e:
             _fail(f"{task}: cannot start {argv[0]!r} ({e}); is emotion-label installed on this executor? (see --command)")
         pending = collections.deque()  # rows sent to the CLI and not yet answered, in order
@@ -221,7 +227,7 @@ def make_probe(cfg):
         started = time.monotonic()
         try:
             r = subprocess.run(argv, input=b'{"i":0,"text":"i feel fine"}\n', capture_output=True, timeout=600,
-                               preexec_fn=_die_with_parent)
+                               env=_cli_env(), preexec_fn=_die_with_parent)
         except (OSError, subprocess.TimeoutExpired) as e:
             yield {"ok": False, "error": f"cannot run {shlex.join(argv)}: {e}"}
             return

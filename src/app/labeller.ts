@@ -6,6 +6,7 @@ import type { ClassifyWorkerData, ShareTask } from '../pipeline/classifyWorker';
 import { labelRows, type BatchRunner, type OutputItem } from '../pipeline/labelRows';
 import { PoolError, WorkerPool } from '../pipeline/pool';
 import type { BatchOutput, InputRow, ReadItem } from '../types';
+import { disableOrtTelemetry } from '../util/telemetry';
 import { normalizeLabellerOptions, type LabellerConfig, type LabellerOptions } from './options';
 
 /** One text's result: `label` is null for an empty (or invisible-only) text, which is not labelled. */
@@ -54,6 +55,8 @@ export class Labeller implements BatchRunner {
   }
 
   static async create(opts: LabellerOptions = {}): Promise<Labeller> {
+    // On the main thread, before any worker loads onnxruntime: workers see the process's environment, not their copy of process.env.
+    disableOrtTelemetry();
     const config = normalizeLabellerOptions(opts);
     const info = loadModelInfo(config.model);
     const workerData: ClassifyWorkerData = {

@@ -1,3 +1,5 @@
+// First: ONNX Runtime's telemetry off before anything can load the runtime.
+import '../util/telemetry';
 import { Command, CommanderError } from 'commander';
 import type { Readable, Writable } from 'node:stream';
 import { evaluateWithSummary } from '../app/evaluate';

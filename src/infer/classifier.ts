@@ -1,3 +1,5 @@
+// Before the runtime: effective when the classifier is loaded on the main thread (a worker's env is a copy; see util/telemetry.ts).
+import '../util/telemetry';
 import * as ort from 'onnxruntime-node';
 import type { BatchOutput } from '../types';
 
