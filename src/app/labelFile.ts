@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import type { Writable } from 'node:stream';
 import type { ModelInfo } from '../infer/modelDir';
 import { scanJsonlKeys } from '../io/jsonlKeys';
@@ -8,6 +9,14 @@ import { addedColumns, checkOutputNames, createRowWriter, outputNames } from '..
 import { normalizeLabelFileOptions, type LabelFileConfig, type LabelFileOptions } from './options';
 import { inputName, runRows, toRunInput, type InputSpec, type RowSink, type RunSummary } from './run';
 
+/** A regular file (after symlinks), which can be read twice; anything else, or a path that cannot be stat'ed (the run reports it), is not. */
+function isRegularFile(file: string): boolean {
+  try {
+    return fs.statSync(file).isFile();
+  } catch {
+    return false;
+  }
+}
 
 /**
  * Labels every row of a table (CSV, TSV, JSONL, Parquet) into `output`: every input row exactly
@@ -19,6 +28,9 @@ import { inputName, runRows, toRunInput, type InputSpec, type RowSink, type RunS
 export async function labelFile(input: InputSpec, output: string | Writable, options: LabelFileOptions = {}): Promise<RunSummary> {
   const runInput = toRunInput(input);
   const inputPath = typeof runInput === 'string' ? runInput : undefined;
+  // A path that can be read only once (a pipe, FIFO, `<(…)`, a character device) is read as stdin
+  // is: a first pass for JSONL's keys would use it up, and the rows would be lost with exit 0.
+  const seekable = inputPath !== undefined && isRegularFile(inputPath);
   const config = normalizeLabelFileOptions(options, inputPath, typeof output === 'string' ? output : undefined);
   const file = inputName(runInput);
   const outputName = typeof output === 'string' ? output : output === process.stdout ? '<stdout>' : '<stream>';
@@ -27,8 +39,8 @@ export async function labelFile(input: InputSpec, output: string | Writable, opt
   const inputColumns = async (reader: TableReader, info: ModelInfo): Promise<string[] | undefined> => {
     const names = outputNames(config, info.id2label);
     checkOutputNames(names, reader.columns, file);
-    if (config.format !== 'jsonl' || config.outputFormat === 'jsonl' || inputPath === undefined) return reader.columns;
-    const keys = await scanJsonlKeys(inputPath, config.maxRecordSize);
+    if (config.format !== 'jsonl' || config.outputFormat === 'jsonl' || !seekable) return reader.columns;
+    const keys = await scanJsonlKeys(inputPath!, config.maxRecordSize);
     checkOutputNames(names, keys, file);
     return keys;
   };

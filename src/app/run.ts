@@ -81,18 +81,24 @@ export function inputName(input: RunInput): string {
 /** The input as its reader takes it: a stream, or (Parquet, which needs random access) the path. */
 function openInput(input: RunInput, format: Format): { source: Readable | string; stream?: Readable; name: string; size?: number } {
   if (typeof input !== 'string') return { source: input.stream, stream: input.stream, name: input.name };
-  let size: number;
+  let size: number | undefined;
+  let regular: boolean;
   try {
     const st = fs.statSync(input);
     if (st.isDirectory()) throw new Error('is a directory');
-    size = st.size;
+    regular = st.isFile();
+    // A pipe's or device's size says nothing of what it will give: no total for the progress bar.
+    size = regular ? st.size : undefined;
     fs.accessSync(input, fs.constants.R_OK);
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     const why = e.code === 'ENOENT' ? 'no such file' : e.code === 'EACCES' ? 'permission denied' : e.message;
     throw new LabelError('INPUT_NOT_FOUND', `cannot read input: ${why}`, { file: input });
   }
-  if (format === 'parquet') return { source: input, name: input, size };
+  if (format === 'parquet') {
+    if (!regular) throw new LabelError('USAGE', 'Parquet input needs a regular file: it cannot be read from a pipe, FIFO or device (its footer comes last)', { file: input });
+    return { source: input, name: input, size };
+  }
   const stream = fs.createReadStream(input, { highWaterMark: 256 * 1024 });
   return { source: stream, stream, name: input, size };
 }

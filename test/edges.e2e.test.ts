@@ -1,0 +1,88 @@
+import { execFileSync, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { BIN, ROOT, TINY_BERT } from './cli';
+
+/** Issue #23 ("at the edges"): each test names its item. */
+
+const model = ['--model', TINY_BERT, '--workers', '1'];
+let dir: string;
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'el-edges-'));
+});
+afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+interface Result {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  timedOut: boolean;
+}
+
+/** Runs a command (the CLI through bash when `shell`), killed after `timeoutMs` so that a hang fails the test instead of stalling it. */
+function run(argv: string[], opts: { shell?: boolean; timeoutMs?: number; stdin?: string } = {}): Promise<Result> {
+  return new Promise((resolve, reject) => {
+    const [cmd, ...args] = opts.shell ? ['bash', '-c', argv.join(' ')] : [process.execPath, BIN, ...argv];
+    // Its own process group, so that a hung CLI under bash is killed with bash.
+    const child = spawn(cmd, args, { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+    let stdout = '';
+    let stderr = '';
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      process.kill(-child.pid!, 'SIGKILL');
+    }, opts.timeoutMs ?? 30_000);
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr, timedOut });
+    });
+    child.stdin.end(opts.stdin ?? '');
+  });
+}
+
+const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+describe('item 1: an input that can be read only once', () => {
+  const jsonl = '{"id":1,"text":"i am happy"}\n{"id":2,"text":"i am sad"}\n{"id":3,"text":"i am scared"}\n';
+
+  test('JSONL from a process substitution, written as CSV: every row, not the header alone with exit 0', async () => {
+    const file = path.join(dir, 'x.jsonl');
+    fs.writeFileSync(file, jsonl);
+    const r = await run([q(process.execPath), q(BIN), ...model, '--format', 'jsonl', '--output-format', 'csv', `<(cat ${q(file)})`], { shell: true });
+    expect(r.stderr).toContain('read 3, labelled 3, rejected 0');
+    expect(r.code).toBe(0);
+    const rows = parse(r.stdout) as string[][];
+    expect(rows.map((x) => x.slice(0, 2))).toEqual([['id', 'text'], ['1', 'i am happy'], ['2', 'i am sad'], ['3', 'i am scared']]);
+  });
+
+  test('a later key in JSONL from a FIFO is a counted bad row (JSON_KEY_UNLISTED, as from stdin), and no second open hangs', async () => {
+    const fifo = path.join(dir, 'in.jsonl');
+    execFileSync('mkfifo', [fifo]);
+    const src = path.join(dir, 'src.jsonl');
+    fs.writeFileSync(src, jsonl + '{"id":4,"text":"i am fine","extra":1}\n');
+    const r = await run([`cat ${q(src)} > ${q(fifo)} &`, q(process.execPath), q(BIN), ...model, '--on-error', 'skip', '--output-format', 'csv', q(fifo)], {
+      shell: true,
+      timeoutMs: 20_000,
+    });
+    expect(r.timedOut).toBe(false);
+    expect(r.stderr).toContain('read 4, labelled 3, rejected 1');
+    expect(r.code).toBe(1);
+    expect((parse(r.stdout) as string[][]).length).toBe(4);
+  });
+
+  test('Parquet from a FIFO: exit 2 before any work (it needs random access)', async () => {
+    const fifo = path.join(dir, 'in.parquet');
+    execFileSync('mkfifo', [fifo]);
+    const r = await run([...model, '--output-format', 'csv', fifo], { timeoutMs: 20_000 });
+    expect(r.timedOut).toBe(false);
+    expect(r.stderr).toMatch(/USAGE: Parquet input needs a regular file/);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+  });
+});
