@@ -86,3 +86,47 @@ describe('item 1: an input that can be read only once', () => {
     expect(r.stdout).toBe('');
   });
 });
+
+describe('item 3: duplicate column names', () => {
+  const write = (name: string, body: string) => {
+    const f = path.join(dir, name);
+    fs.writeFileSync(f, body);
+    return f;
+  };
+
+  test('two text columns: exit 2 COLUMN_DUPLICATE whatever the output (which text a label belongs to is ambiguous), nothing on stdout', async () => {
+    const f = write('two-text.csv', 'text,text\ni am happy,i am sad\n');
+    for (const fmt of ['jsonl', 'csv']) {
+      const r = await run([...model, '--output-format', fmt, f]);
+      expect(r.stderr).toContain(`${f}:1: COLUMN_DUPLICATE: columns 1 and 2 are both named 'text'`);
+      expect(r.code).toBe(2);
+      expect(r.stdout).toBe('');
+    }
+  });
+
+  test('two empty names, written as JSONL: exit 2 (two "" keys); written as CSV: kept as they are, exit 0', async () => {
+    const f = write('two-empty.csv', ',text,\n0,i am happy,x\n');
+    const j = await run([...model, '--output-format', 'jsonl', f]);
+    expect(j.stderr).toContain(`${f}:1: COLUMN_DUPLICATE: columns 1 and 3 are both named (empty), which JSONL output cannot hold apart`);
+    expect(j.code).toBe(2);
+    expect(j.stdout).toBe('');
+    const c = await run([...model, '--output-format', 'csv', f]);
+    expect(c.code).toBe(0);
+    expect((parse(c.stdout) as string[][])[0]).toEqual(['', 'text', '', 'label', 'confidence']);
+  });
+
+  test("a single empty name (pandas' index column) to JSONL stays allowed", async () => {
+    const f = write('pandas.csv', ',text\n0,i am happy\n1,i am sad\n');
+    const r = await run([...model, '--output-format', 'jsonl', f]);
+    expect(r.code).toBe(0);
+    const objects = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(objects.map((o) => [o[''], o.text])).toEqual([['0', 'i am happy'], ['1', 'i am sad']]);
+  });
+
+  test('eval: a gold-label column named twice is COLUMN_DUPLICATE', async () => {
+    const f = write('two-label.csv', 'text,label,label\ni am happy,joy,sadness\n');
+    const r = await run(['eval', ...model, f]);
+    expect(r.stderr).toContain(`${f}:1: COLUMN_DUPLICATE: columns 2 and 3 are both named 'label'`);
+    expect(r.code).toBe(2);
+  });
+});

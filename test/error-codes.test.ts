@@ -33,6 +33,8 @@ add('MODEL_INVALID', () => label(csv, { model: dir }), { file: dir, exitCode: 2 
 add('MISSING_COLUMN', () => label(csv, { textColumn: 'body' }), { file: csv, line: 1, exitCode: 2 });
 const labelled = file('has-label.csv', 'text,label\nhi,joy\n');
 add('COLUMN_CONFLICT', () => label(labelled), { file: labelled, line: 1, exitCode: 2 });
+const twoText = file('two-text.csv', 'text,text\na,b\n');
+add('COLUMN_DUPLICATE', () => label(twoText), { file: twoText, line: 1, exitCode: 2 });
 add('OUTPUT_UNWRITABLE', () => labelFile(csv, path.join(dir, 'no', 'out.csv'), { model }), { file: path.join(dir, 'no', 'out.csv'), exitCode: 2 });
 const jsonl = (name: string, body: string) => file(name, body);
 const conflict = jsonl('conflict.jsonl', '{"text":"a"}\n{"text":"b","confidence":1}\n');

@@ -5,7 +5,7 @@ import { scanJsonlKeys } from '../io/jsonlKeys';
 import { checkOutputPath, fileOutput, parquetOutputPath, streamOutput } from '../io/output';
 import type { TableReader } from '../io/readers';
 import { RunStats } from '../metrics';
-import { addedColumns, checkOutputNames, createRowWriter, outputNames } from '../io/writers';
+import { addedColumns, checkDistinctColumns, checkOutputNames, createRowWriter, outputNames } from '../io/writers';
 import { normalizeLabelFileOptions, type LabelFileConfig, type LabelFileOptions } from './options';
 import { inputName, runRows, toRunInput, type InputSpec, type RowSink, type RunSummary } from './run';
 
@@ -39,6 +39,7 @@ export async function labelFile(input: InputSpec, output: string | Writable, opt
   const inputColumns = async (reader: TableReader, info: ModelInfo): Promise<string[] | undefined> => {
     const names = outputNames(config, info.id2label);
     checkOutputNames(names, reader.columns, file);
+    checkDistinctColumns(reader.columns, config.outputFormat, file);
     if (config.format !== 'jsonl' || config.outputFormat === 'jsonl' || !seekable) return reader.columns;
     const keys = await scanJsonlKeys(inputPath!, config.maxRecordSize);
     checkOutputNames(names, keys, file);

@@ -23,7 +23,7 @@ const VERSION: string = require('../../package.json').version;
 export const EXIT_CODE_HELP: readonly (readonly [string, string])[] = [
   [`${EXIT.OK}`, 'every row labelled (or, for eval, scored)'],
   [`${EXIT.BAD_INPUT}`, 'bad input: a bad row with --on-error fail, rows rejected with --on-error skip, or (eval) nothing to score'],
-  [`${EXIT.USAGE}`, 'usage or set-up error (bad option, missing file, unreadable model, missing column, unwritable -o or --report); nothing written'],
+  [`${EXIT.USAGE}`, 'usage or set-up error (bad option, missing file, unreadable model, missing or duplicated column, unwritable -o or --report); nothing written'],
   [`${EXIT.RUNTIME}`, 'runtime failure (a worker crashed twice on the same rows, the output could not be written)'],
   [`${EXIT.SIGINT}`, 'interrupted (SIGINT): the rows read so far were finished and written'],
   [`${EXIT.SIGTERM}`, 'terminated (SIGTERM): the rows read so far were finished and written'],

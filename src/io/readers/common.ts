@@ -56,15 +56,38 @@ export function missingColumn(what: string, name: string, found: string[], opts:
   );
 }
 
-/** Where the text and (for eval) gold-label columns are in a header; throws MISSING_COLUMN. */
-export function locateColumns(columns: string[], opts: ReaderOptions): { textIdx: number; labelIdx: number } {
-  const textIdx = columns.indexOf(opts.textColumn);
-  if (textIdx < 0) throw missingColumn('text', opts.textColumn, columns, opts);
-  let labelIdx = -1;
-  if (opts.labelColumn !== undefined) {
-    labelIdx = columns.indexOf(opts.labelColumn);
-    if (labelIdx < 0) throw missingColumn('label', opts.labelColumn, columns, opts);
+/** A column name as messages show it: quoted, or `(empty)` for the empty name pandas gives its index column. */
+export function columnLabel(name: string): string {
+  return name === '' ? '(empty)' : `'${name}'`;
+}
+
+/** The first name the header has twice (two empty names count), with both 1-based positions. */
+export function duplicateColumn(columns: readonly string[]): { name: string; first: number; second: number } | undefined {
+  const seen = new Map<string, number>();
+  for (let i = 0; i < columns.length; i++) {
+    const first = seen.get(columns[i]);
+    if (first !== undefined) return { name: columns[i], first: first + 1, second: i + 1 };
+    seen.set(columns[i], i);
   }
+  return undefined;
+}
+
+/** Where the text and (for eval) gold-label columns are in a header; throws MISSING_COLUMN, or COLUMN_DUPLICATE when one of them is named twice. */
+export function locateColumns(columns: string[], opts: ReaderOptions): { textIdx: number; labelIdx: number } {
+  const locate = (what: string, name: string): number => {
+    const idx = columns.indexOf(name);
+    if (idx < 0) throw missingColumn(what, name, columns, opts);
+    const again = columns.indexOf(name, idx + 1);
+    if (again >= 0) {
+      throw new LabelError('COLUMN_DUPLICATE', `columns ${idx + 1} and ${again + 1} are both named ${columnLabel(name)}: which one is the ${what} is ambiguous; rename one`, {
+        file: opts.file,
+        line: 1,
+      });
+    }
+    return idx;
+  };
+  const textIdx = locate('text', opts.textColumn);
+  const labelIdx = opts.labelColumn !== undefined ? locate('label', opts.labelColumn) : -1;
   return { textIdx, labelIdx };
 }
 

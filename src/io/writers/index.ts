@@ -5,7 +5,7 @@ import { stringify as stringifySync } from 'csv-stringify/sync';
 import { LabelError } from '../../errors';
 import type { Format, InputRow, LabelledRow } from '../../types';
 import { delimiterOf } from '../formats';
-import { RowProblem } from '../readers/common';
+import { columnLabel, duplicateColumn, RowProblem } from '../readers/common';
 
 export interface OutputNames {
   label: string;
@@ -55,6 +55,23 @@ export function checkOutputNames(names: OutputNames, inputColumns: readonly stri
       line: 1,
     });
   }
+}
+
+/**
+ * A header with a name twice (two empty names count) is written as CSV/TSV as it came, column by
+ * column; JSONL would get two keys of that name, of which every JSON reader keeps the last, and a
+ * Parquet schema two fields nobody can tell apart: a label would seem to belong to the wrong text.
+ * Refused before anything is written (exit 2). A single empty name (pandas' index) is fine.
+ */
+export function checkDistinctColumns(columns: readonly string[] | undefined, format: Format, file: string): void {
+  if (columns === undefined || (format !== 'jsonl' && format !== 'parquet')) return;
+  const dup = duplicateColumn(columns);
+  if (dup === undefined) return;
+  throw new LabelError(
+    'COLUMN_DUPLICATE',
+    `columns ${dup.first} and ${dup.second} are both named ${columnLabel(dup.name)}, which ${format === 'jsonl' ? 'JSONL' : 'Parquet'} output cannot hold apart; rename one, or write CSV or TSV`,
+    { file, line: 1 },
+  );
 }
 
 /** Probabilities are written with 6 decimals: enough for 1e-4 parity, short enough to read. */
