@@ -5,7 +5,7 @@
  *   1   bad input data: a bad row with --on-error fail, or rows rejected with --on-error skip
  *   2   usage or set-up error (bad option, missing file, unreadable model, missing column), before any output
  *   3   runtime failure (a worker crashed, output could not be written)
- *   130 interrupted by SIGINT, 143 terminated by SIGTERM
+ *   130 interrupted by SIGINT, 143 terminated by SIGTERM, 129 hung up (SIGHUP)
  */
 export const EXIT = {
   OK: 0,
@@ -14,6 +14,9 @@ export const EXIT = {
   RUNTIME: 3,
   SIGINT: 130,
   SIGTERM: 143,
+  SIGHUP: 129,
+  /** Not handled: the signal's default action; listed for the documentation. */
+  SIGQUIT: 131,
 } as const;
 
 export type ErrorCode =

@@ -130,3 +130,95 @@ describe('item 3: duplicate column names', () => {
     expect(r.code).toBe(2);
   });
 });
+
+/** Starts the CLI with its stdin a pipe left open; `ready` says when enough output has come. */
+function startCli(args: string[], ready: (stdout: string) => boolean = () => true) {
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  let isReady: () => void;
+  const started = new Promise<void>((resolve) => (isReady = resolve));
+  child.stdout.on('data', (c: Buffer) => {
+    stdout += c.toString('utf8');
+    if (ready(stdout)) isReady();
+  });
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
+  const closed = new Promise<{ code: number | null; signal: NodeJS.Signals | null; ms: number }>((resolve) => {
+    let t0 = 0;
+    child.once('spawn', () => (t0 = Date.now()));
+    child.on('close', (code, signal) => resolve({ code, signal, ms: Date.now() - t0 }));
+  });
+  // a hung child must not outlive the test
+  const guard = setTimeout(() => child.kill('SIGKILL'), 60_000);
+  closed.then(() => clearTimeout(guard));
+  return { child, started, closed, out: () => stdout, err: () => stderr };
+}
+
+/** The status a shell would show: the exit code, or 128 + the signal's number for a process killed by one. */
+const shellStatus = (r: { code: number | null; signal: NodeJS.Signals | null }) =>
+  r.signal ? 128 + os.constants.signals[r.signal] : r.code;
+
+describe('items 4, 5, 11: signals', () => {
+  test('item 4: a FIFO nobody writes to: SIGTERM ends the run at once with its summary (it hung for as long as the FIFO stayed closed)', async () => {
+    const fifo = path.join(dir, 'idle.jsonl');
+    execFileSync('mkfifo', [fifo]);
+    const run = startCli([...model, '--output-format', 'csv', fifo]);
+    await new Promise((r) => setTimeout(r, 1500)); // the model loaded, the open() waiting
+    const sent = Date.now();
+    run.child.kill('SIGTERM');
+    const r = await run.closed;
+    expect(Date.now() - sent).toBeLessThan(5000);
+    expect(r.code).toBe(143);
+    expect(run.err()).toContain('stopped by SIGTERM (the rows read before it were all finished): read 0, labelled 0, rejected 0');
+    expect(run.out()).toBe('');
+  });
+
+  test('item 11: SIGINT while stdin is open and silent (no header yet): exit 130 at once with the summary, not after 10 s without it', async () => {
+    const run = startCli([...model]);
+    await new Promise((r) => setTimeout(r, 1500));
+    const sent = Date.now();
+    run.child.kill('SIGINT');
+    const r = await run.closed;
+    expect(Date.now() - sent).toBeLessThan(5000);
+    expect(r.code).toBe(130);
+    expect(run.err()).toContain('stopped by SIGINT (the rows read before it were all finished): read 0');
+  });
+
+  test('item 5: SIGHUP stops as SIGTERM does: the rows read are finished and written, summary, exit 129', async () => {
+    const run = startCli([...model, '--batch-size', '8'], (out) => out.split('\n').length > 20);
+    run.child.stdin.write('id,text\n');
+    for (let i = 0; i < 500; i++) run.child.stdin.write(`${i},i feel row ${i}\n`);
+    await run.started;
+    run.child.kill('SIGHUP');
+    const r = await run.closed;
+    expect(r.code).toBe(129);
+    const rows = (parse(run.out()) as string[][]).slice(1);
+    // the parser may keep the last line until it knows the record has ended
+    expect(rows.length).toBeGreaterThanOrEqual(499);
+    expect(run.err()).toContain(`stopped by SIGHUP (the rows read before it were all finished): read ${rows.length}, labelled ${rows.length}`);
+  });
+
+  // The default model: its batches keep the workers inside onnxruntime long enough for a second
+  // signal to land there (6 of 6 tries aborted with exit 134 before).
+  test.each([
+    ['SIGINT', 100],
+    ['SIGINT', 600],
+    ['SIGTERM', 300],
+  ] as const)('item 5: a second %s %i ms after the first stops at once, by the signal, never an abort in native code', async (sig, delay) => {
+    const big = path.join(dir, 'big.csv');
+    const lines = ['id,text'];
+    for (let i = 0; i < 20000; i++) lines.push(`${i},i feel row ${i} and this is a longer sentence about how i feel today really`);
+    fs.writeFileSync(big, lines.join('\n') + '\n');
+    const run = startCli([big, '--workers', '2']);
+    // The model loaded and the first windows in the workers; the first signal leaves them seconds of work.
+    await new Promise((r) => setTimeout(r, 3000));
+    run.child.kill(sig);
+    await new Promise((r) => setTimeout(r, delay));
+    const second = Date.now();
+    run.child.kill(sig);
+    const r = await run.closed;
+    expect(Date.now() - second).toBeLessThan(2000);
+    expect(run.err()).not.toContain('terminate called');
+    expect(shellStatus(r)).toBe(sig === 'SIGINT' ? 130 : 143);
+  });
+});

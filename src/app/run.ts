@@ -103,6 +103,36 @@ function openInput(input: RunInput, format: Format): { source: Readable | string
   return { source: stream, stream, name: input, size };
 }
 
+/** The promise's value, or undefined as soon as the signal aborts (at once if it already has). */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T | undefined> {
+  if (!signal) return promise;
+  if (signal.aborted) return Promise.resolve(undefined);
+  return new Promise<T | undefined>((resolve, reject) => {
+    const onAbort = () => resolve(undefined);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (v) => (signal.removeEventListener('abort', onAbort), resolve(v)),
+      (e) => (signal.removeEventListener('abort', onAbort), reject(e)),
+    );
+  });
+}
+
+/**
+ * A FIFO that no writer has opened blocks our open() in libuv's thread pool, which cannot cancel
+ * it: the process would stay alive for as long (and process.exit() would wait for it too). Opening
+ * the FIFO's write end for a moment, without blocking, lets that open() return; the stream, already
+ * destroyed, then closes it. Hand-written: no library cancels a pending fs open.
+ */
+function releasePendingFifoOpen(stream: fs.ReadStream, file: string): void {
+  if (!stream.pending) return;
+  try {
+    if (!fs.statSync(file).isFIFO()) return;
+    fs.closeSync(fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK));
+  } catch {
+    // ENXIO: no reader is waiting any more (the open finished meanwhile); nothing to release
+  }
+}
+
 /**
  * The shared run: load the model, start the workers, read the header, then stream every row through
  * the pool into the sink, applying the bad-row policy. Set-up errors are thrown before the sink
@@ -120,7 +150,7 @@ export async function runRows(req: RunRequest): Promise<RunSummary> {
   try {
     labeller = await Labeller.create(config);
     const info = labeller.info;
-    const reader = await openReader(input.source, {
+    const opening = openReader(input.source, {
       format: config.format,
       file: input.name,
       textColumn: config.textColumn,
@@ -128,6 +158,14 @@ export async function runRows(req: RunRequest): Promise<RunSummary> {
       maxRecordBytes: config.maxRecordSize,
       reservedKeys: req.reservedKeys?.(info),
     });
+    // A signal while the header is awaited (an idle pipe, a FIFO nobody has opened yet) stops the
+    // run here, with its summary: nothing was read, nothing is written.
+    const reader = await untilAborted(opening, hooks.signal);
+    if (reader === undefined) {
+      opening.catch(() => undefined); // fails once its stream is destroyed below
+      summary.stoppedBy = String(hooks.signal?.reason ?? 'a signal');
+      return summary;
+    }
     sink = await req.makeSink({ info, reader });
     if (config.rejects !== undefined) rejects = new RejectsWriter(config.rejects);
     const onLabelled = hooks.onProgress
@@ -186,5 +224,6 @@ export async function runRows(req: RunRequest): Promise<RunSummary> {
     await labeller?.close();
     // Also stdin: a pipe left open by its writer would otherwise keep the process alive after a signal.
     input.stream?.destroy();
+    if (typeof req.input === 'string' && input.stream) releasePendingFifoOpen(input.stream as fs.ReadStream, req.input);
   }
 }

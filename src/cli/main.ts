@@ -25,8 +25,10 @@ export const EXIT_CODE_HELP: readonly (readonly [string, string])[] = [
   [`${EXIT.BAD_INPUT}`, 'bad input: a bad row with --on-error fail, rows rejected with --on-error skip, or (eval) nothing to score'],
   [`${EXIT.USAGE}`, 'usage or set-up error (bad option, missing file, unreadable model, missing or duplicated column, unwritable -o or --report); nothing written'],
   [`${EXIT.RUNTIME}`, 'runtime failure (a worker crashed twice on the same rows, the output could not be written)'],
-  [`${EXIT.SIGINT}`, 'interrupted (SIGINT): the rows read so far were finished and written'],
-  [`${EXIT.SIGTERM}`, 'terminated (SIGTERM): the rows read so far were finished and written'],
+  [`${EXIT.SIGHUP}`, 'hung up (SIGHUP, the terminal closed): as SIGTERM'],
+  [`${EXIT.SIGINT}`, 'interrupted (SIGINT): the rows read so far were finished and written; a second signal stops at once, the process killed by it (a shell shows the same code)'],
+  [`${EXIT.SIGQUIT}`, 'SIGQUIT is not handled: the process ends at once, nothing finished (a core dump where enabled)'],
+  [`${EXIT.SIGTERM}`, 'terminated (SIGTERM): as SIGINT'],
 ];
 
 const EXIT_CODES_HELP = `\nExit codes:\n${EXIT_CODE_HELP.map(([code, meaning]) => `  ${code.padEnd(5)}${meaning}`).join('\n')}`;
@@ -63,7 +65,7 @@ export interface Outcome {
   summary?: RunSummary;
   error?: unknown;
   /** The signal that stopped the run. */
-  signal?: 'SIGINT' | 'SIGTERM';
+  signal?: 'SIGINT' | 'SIGTERM' | 'SIGHUP';
   /** The reader of stdout went away (`| head`): not an error. */
   pipeClosed?: boolean;
 }
@@ -71,7 +73,7 @@ export interface Outcome {
 /** The exit code of a run (see EXIT_CODE_HELP). */
 export function exitCodeFor(o: Outcome): number {
   if (o.pipeClosed) return EXIT.OK;
-  if (o.signal) return o.signal === 'SIGINT' ? EXIT.SIGINT : EXIT.SIGTERM;
+  if (o.signal) return EXIT[o.signal];
   if (o.error !== undefined) {
     const err = o.error;
     if (err instanceof CommanderError) {
@@ -167,6 +169,25 @@ export function createProgram(io: CliIO, signal: AbortSignal, onSummary: (s: Run
   return program;
 }
 
+/** The signals that stop a run the orderly way (SIGHUP: the terminal went away, as SIGTERM). */
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+type StopSignal = (typeof STOP_SIGNALS)[number];
+
+/**
+ * Ends the process at once, killed by `name` itself: the listener goes, so the signal's default
+ * action (terminate) applies, and the shell sees 128 + its number (130, 143, 129), the documented
+ * code. process.exit() cannot stop at once: it first stops the worker threads, and one stopped
+ * inside onnxruntime's native code aborts the process ("terminate called after throwing an
+ * instance of 'Napi::Error'", exit 134); then it waits for libuv's thread pool, where an open() of
+ * a FIFO nobody writes to blocks for ever. A kernel kill does neither. Nothing is cleaned up.
+ */
+function dieBy(name: StopSignal): never {
+  process.removeAllListeners(name);
+  process.kill(process.pid, name);
+  // Not reached: the signal ends the process before kill() returns to a thread that does not block it.
+  process.exit(exitCodeFor({ signal: name }));
+}
+
 /**
  * Runs the CLI on the real process. Exit codes are set, never forced: the process ends when stdout
  * has drained and the workers are gone.
@@ -176,8 +197,8 @@ export async function main(argv: string[]): Promise<void> {
   const outcome: Outcome = {};
   let lastBeat = Date.now();
   let watchdog: NodeJS.Timeout | undefined;
-  const onSignal = (name: 'SIGINT' | 'SIGTERM') => () => {
-    if (outcome.signal !== undefined) process.exit(exitCodeFor({ signal: name })); // a second signal: stop now
+  const onSignal = (name: StopSignal) => () => {
+    if (outcome.signal !== undefined) dieBy(name); // a second signal: stop now
     outcome.signal = name;
     process.stderr.write(`\nemotion-label: ${name}: stopping; finishing and writing the rows already read (again to stop at once)\n`);
     controller.abort(name);
@@ -185,12 +206,14 @@ export async function main(argv: string[]): Promise<void> {
     // stalled reader of stdout) must not keep the process alive.
     lastBeat = Date.now();
     watchdog = setInterval(() => {
-      if (Date.now() - lastBeat > SIGNAL_GRACE_MS) process.exit(exitCodeFor({ signal: name }));
+      if (Date.now() - lastBeat > SIGNAL_GRACE_MS) {
+        process.stderr.write(`emotion-label: ${name}: nothing written for ${SIGNAL_GRACE_MS / 1000} s since; stopping now\n`);
+        dieBy(name);
+      }
     }, 500);
     watchdog.unref();
   };
-  process.on('SIGINT', onSignal('SIGINT'));
-  process.on('SIGTERM', onSignal('SIGTERM'));
+  for (const name of STOP_SIGNALS) process.on(name, onSignal(name));
   // A closed stdout (`| head`) is not an error: the run stops at the next row and exits 0. Other
   // write errors (a full disk) fail the next write with OUTPUT_FAILED, reported as such.
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
@@ -222,6 +245,5 @@ export async function main(argv: string[]): Promise<void> {
   }
   clearInterval(watchdog);
   process.exitCode = exitCodeFor(outcome);
-  process.removeAllListeners('SIGINT');
-  process.removeAllListeners('SIGTERM');
+  for (const name of STOP_SIGNALS) process.removeAllListeners(name);
 }
