@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { ConfusionMatrix, HISTOGRAM_BINS, RunStats } from '../src/metrics';
 import { labelFile } from '../src/app/labelFile';
+import { readWrittenPredictions } from '../src/io/readBack';
 import { SAMPLES } from './cli';
 
 describe('RunStats: what a labelling run wrote, gathered row by row', () => {
@@ -56,6 +57,38 @@ describe('RunStats: what a labelling run wrote, gathered row by row', () => {
     expect(summary.stats!.abstained).toBe(summary.belowMinConfidence);
     expect(summary.stats!.abstained).toBeGreaterThan(0);
     expect(summary.stats!.empty).toBe(summary.empty);
+  });
+});
+
+describe('readWrittenPredictions: an output file read back, as a resumed run reads what it wrote before', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'el-readback-'));
+  const cases: [string, string, 'csv' | 'tsv' | 'tsv-quoted' | 'jsonl'][] = [
+    ['sample.csv', 'out.csv', 'csv'],
+    ['sample.csv', 'out.tsv', 'tsv'],
+    ['sample.csv', 'out-quoted.tsv', 'tsv-quoted'],
+    ['sample.jsonl', 'out.jsonl', 'jsonl'],
+  ];
+  test.each(cases)('%s to %s (%s): the same statistics as the run gathered', async (input, output, format) => {
+    const out = path.join(dir, output);
+    const names = { labelName: 'emotion', confidenceName: 'p' };
+    const summary = await labelFile(path.join(SAMPLES, input), out, { minConfidence: 0.8, workers: 1, outputFormat: format, scores: true, onError: 'skip', ...names });
+    const back = new RunStats(summary.stats!.labels, 0.8);
+    for await (const w of readWrittenPredictions(out, { format, ...names, maxRecordSize: 1 << 20 })) back.addWritten(w.label, w.confidence);
+    expect(back.report()).toEqual(summary.stats);
+    expect(summary.stats!.abstained).toBeGreaterThan(0);
+  });
+
+  test('only the first bytes: the rows they hold', async () => {
+    const out = path.join(dir, 'out.jsonl');
+    const text = fs.readFileSync(out, 'utf8');
+    const lines = text.split('\n').slice(0, 10);
+    const bytes = Buffer.byteLength(lines.join('\n') + '\n');
+    const got = [];
+    for await (const w of readWrittenPredictions(out, { format: 'jsonl', labelName: 'emotion', confidenceName: 'p', bytes, maxRecordSize: 1 << 20 })) got.push(w);
+    expect(got).toEqual(lines.map((l) => JSON.parse(l)).map((o) => ({ label: o.emotion, confidence: o.p })));
+    const none = [];
+    for await (const w of readWrittenPredictions(out, { format: 'jsonl', labelName: 'emotion', confidenceName: 'p', bytes: 0, maxRecordSize: 1 << 20 })) none.push(w);
+    expect(none).toEqual([]);
   });
 });
 

@@ -1,0 +1,69 @@
+import * as fs from 'node:fs';
+import { parse } from 'csv-parse';
+import { LabelError } from '../errors';
+import type { Format } from '../types';
+import { delimiterOf } from './formats';
+import { splitLines, withoutCr } from './lines';
+
+/** One output row's prediction as written: null where the field is empty (JSON null). */
+export interface WrittenPrediction {
+  label: string | null;
+  confidence: number | null;
+}
+
+/**
+ * Reads back the label and confidence of every row an output file holds (its first `bytes` bytes,
+ * or all of it): for a resumed run, whose earlier rows are only in the file. Streams: memory does
+ * not grow with the file. CSV, TSV and JSONL as our writers write them; Parquet is not read back
+ * (a Parquet output is never continued).
+ */
+export async function* readWrittenPredictions(
+  file: string,
+  opts: { format: Exclude<Format, 'parquet'>; labelName: string; confidenceName: string; bytes?: number; maxRecordSize: number },
+): AsyncGenerator<WrittenPrediction> {
+  if (opts.bytes === 0) return;
+  const stream = fs.createReadStream(file, opts.bytes !== undefined ? { start: 0, end: opts.bytes - 1 } : {});
+  const bad = (line: number, why: string) => new LabelError('OUTPUT_FAILED', `cannot read back the output written so far: ${why}`, { file, line });
+  const confidenceOf = (v: unknown, line: number): number | null => {
+    if (v === null || v === undefined || v === '') return null;
+    const n = typeof v === 'number' ? v : Number(v);
+    if (!Number.isFinite(n)) throw bad(line, `the confidence '${String(v)}' is not a number`);
+    return n;
+  };
+  try {
+    if (opts.format === 'jsonl') {
+      for await (const { line, bytes } of splitLines(stream, { maxLineBytes: opts.maxRecordSize * 2, file })) {
+        const text = withoutCr(bytes).toString('utf8');
+        if (text.trim() === '') continue;
+        let obj: Record<string, unknown>;
+        try {
+          obj = JSON.parse(text);
+        } catch {
+          throw bad(line, 'not a JSON object');
+        }
+        const label = obj[opts.labelName];
+        yield { label: label === null || label === undefined || label === '' ? null : String(label), confidence: confidenceOf(obj[opts.confidenceName], line) };
+      }
+      return;
+    }
+    // Plain TSV is written without quotes: a quote character is data there.
+    const parser = stream.pipe(parse({ delimiter: delimiterOf(opts.format), bom: true, relax_column_count: true, quote: opts.format === 'tsv' ? false : '"' }));
+    let labelAt = -1;
+    let confidenceAt = -1;
+    let record = 0;
+    for await (const fields of parser as AsyncIterable<string[]>) {
+      record += 1;
+      if (record === 1) {
+        // The added columns come last, after the input's own (which never share their names).
+        labelAt = fields.lastIndexOf(opts.labelName);
+        confidenceAt = fields.lastIndexOf(opts.confidenceName);
+        if (labelAt < 0 || confidenceAt < 0) throw bad(1, `the header has no '${opts.labelName}' and '${opts.confidenceName}' columns`);
+        continue;
+      }
+      const label = fields[labelAt] ?? '';
+      yield { label: label === '' ? null : label, confidence: confidenceOf(fields[confidenceAt], record) };
+    }
+  } finally {
+    stream.destroy();
+  }
+}
