@@ -3,7 +3,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { load, type CheerioAPI } from 'cheerio';
 import { parse } from 'csv-parse/sync';
-import { runCli, SAMPLES } from './cli';
+import { spawn } from 'node:child_process';
+import { BIN, ROOT, runCli, SAMPLES, TINY_BERT } from './cli';
 
 /**
  * The --report pages, read back as a browser would parse them (cheerio's parse5), and every number
@@ -185,6 +186,26 @@ describe('labelling --report', () => {
     expect(one($, '[data-k=input]')).toBe('<stdin>');
     expect(one($, '[data-k=output]')).toBe('<stdout>');
   });
+});
+
+test('a labelling run stopped by SIGINT: the page says so and covers the rows written', async () => {
+  const page = path.join(dir, 'stopped.html');
+  // stdin stays open: the run can only end because of the signal
+  const child = spawn(process.execPath, [BIN, '--format', 'csv', '--model', TINY_BERT, '--batch-size', '8', '--report', page], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+  let stdout = '';
+  const started = new Promise<void>((resolve) => child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')).split('\n').length > 50 && resolve()));
+  const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
+  child.stdin.write('id,text\n');
+  for (let i = 0; i < 2000; i++) child.stdin.write(`${i},i feel row ${i}\n`);
+  await started;
+  child.kill('SIGINT');
+  expect(await closed).toBe(130);
+  const $ = load(fs.readFileSync(page, 'utf8'));
+  expect(one($, '[data-k=stopped]')).toContain('Stopped by SIGINT');
+  const counted = countOutput(stdout);
+  const labels: string[] = Object.values(JSON.parse(fs.readFileSync(path.join(TINY_BERT, 'config.json'), 'utf8')).id2label);
+  expectRunPageMatches($, counted, labels);
+  expect(num(one($, '[data-k=read]'))).toBe(counted.rows);
 });
 
 describe('an unwritable --report path', () => {
