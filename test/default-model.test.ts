@@ -30,7 +30,16 @@ interface SetReference {
 }
 interface Reference {
   command: string;
-  model: { onnx: string; sha256: string; tokenizer_sha256: string; temperature: number; bias: number[] };
+  model: {
+    onnx: string;
+    sha256: string;
+    tokenizer_sha256: string;
+    temperature: number;
+    bias: number[];
+    /** the model directory's tokenizer_config.json emoji_to_words, and then the SHA-256 of the name table used */
+    emoji_to_words?: boolean;
+    emoji_table_sha256?: string;
+  };
   labels: string[];
   sets: Record<string, SetReference>;
 }
@@ -71,6 +80,12 @@ describe.each(MODELS)('$name ($dir/) against fixtures/$fixture/reference.json', 
       tokenizer: ref0.model.tokenizer_sha256,
       stale,
     });
+    // made with the emoji-as-words step exactly when the model directory asks for it, and with today's name table
+    const tokConfig = JSON.parse(fs.readFileSync(path.join(ROOT, dir, 'tokenizer_config.json'), 'utf8')) as { emoji_to_words?: boolean };
+    expect({ emoji_to_words: ref0.model.emoji_to_words ?? false, stale }).toEqual({ emoji_to_words: tokConfig.emoji_to_words ?? false, stale });
+    if (tokConfig.emoji_to_words) {
+      expect({ table: sha256(path.join(ROOT, 'src', 'tokenizer', 'emoji-words.json')), stale }).toEqual({ table: ref0.model.emoji_table_sha256, stale });
+    }
     for (const s of SETS) {
       const r = ref0.sets[s];
       expect(r.predictions.length).toBe(r.n);

@@ -12,7 +12,9 @@ Truncation length: min(max_position_embeddings, tokenizer_config model_max_lengt
 accuracy and macro-F1 at full precision (scikit-learn), and every row's predicted label id and
 probabilities (softmax of the logits divided by config.json's `calibration.temperature`, 1 when
 absent, plus its `calibration.bias`, one number per label, none when absent, in float64, rounded to
-6 decimals; the predicted label is the argmax of those calibrated logits, as in the CLI). Unlike --json it holds no
+6 decimals; the predicted label is the argmax of those calibrated logits, as in the CLI). When the model
+directory's tokenizer_config.json says "emoji_to_words": true, every text goes through
+training/emoji_words.py first, as in the CLI (the golden records that, with the name table's SHA-256). Unlike --json it holds no
 timing, so the same command on the same files writes the same bytes. Everything in it is computed
 here, independently of the CLI: the tokenizer is the Rust `tokenizers` library, the inference
 Python onnxruntime, the metrics scikit-learn. --session-config KEY=VALUE passes onnxruntime session
@@ -39,6 +41,8 @@ import sklearn
 import tokenizers
 from sklearn.metrics import accuracy_score, classification_report, f1_score
 from tokenizers import Tokenizer
+
+import emoji_words
 
 SCRIPT_DIR = Path(__file__).resolve().parent
 DEFAULT_DATA_DIR = SCRIPT_DIR.parent.parent / "shared" / "data"
@@ -76,7 +80,26 @@ def calibrated_probs(z: np.ndarray, multi_label: bool) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-z)) if multi_label else softmax64(z)
 
 
+class EmojiWordsTokenizer:
+    """A tokenizers.Tokenizer whose texts go through emoji_words.emoji_to_words first: what the CLI does for a
+    model directory whose tokenizer_config.json says "emoji_to_words": true (src/tokenizer/index.ts)."""
+
+    def __init__(self, tok: Tokenizer):
+        self.tok = tok
+
+    def encode_batch(self, texts, *args, **kwargs):
+        return self.tok.encode_batch([emoji_words.emoji_to_words(t) for t in texts], *args, **kwargs)
+
+    def encode(self, text, *args, **kwargs):
+        return self.tok.encode(emoji_words.emoji_to_words(text), *args, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self.tok, name)
+
+
 def load_model(model_dir: Path, onnx_name: str | None, threads: int, session_config: dict[str, str] | None = None):
+    """(config, id2label, tokenizer, session, onnx file name, truncation length). The tokenizer applies the
+    emoji-as-words step first when the model directory asks for it (tokenizer_config.json emoji_to_words)."""
     cfg = json.loads((model_dir / "config.json").read_text())
     id2label = {int(k): v for k, v in cfg["id2label"].items()}
     max_len = int(cfg.get("max_position_embeddings", 512))
@@ -90,6 +113,8 @@ def load_model(model_dir: Path, onnx_name: str | None, threads: int, session_con
         max_len = min(max_len, tok.truncation["max_length"])
     tok.no_padding()
     tok.enable_truncation(max_len)
+    if emoji_words.enabled(model_dir):
+        tok = EmojiWordsTokenizer(tok)
     if onnx_name is None:
         onnx_name = "model.onnx" if (model_dir / "model.onnx").exists() else "model_quantized.onnx"
     so = ort.SessionOptions()
@@ -181,10 +206,13 @@ def main() -> None:
                      "scikit-learn": sklearn.__version__, "numpy": np.__version__, "pandas": pd.__version__},
         "model": {"onnx": onnx_name, "sha256": sha256(model_dir / onnx_name),
                   "tokenizer_sha256": sha256(model_dir / "tokenizer.json"), "truncation": max_len,
-                  "temperature": temperature, "bias": bias.tolist()},
+                  "temperature": temperature, "bias": bias.tolist(),
+                  "emoji_to_words": emoji_words.enabled(model_dir)},
         "labels": [id2label[i] for i in labels],
         "sets": {},
     }
+    if emoji_words.enabled(model_dir):
+        golden["model"]["emoji_table_sha256"] = sha256(emoji_words.TABLE)
     for name in SETS:
         path = Path(args.data_dir) / name / "validation.csv"
         df = pd.read_csv(path, keep_default_na=False)

@@ -70,6 +70,7 @@ export class Labeller implements BatchRunner {
       },
       modelDir: info.dir,
       maxLength: info.maxLength,
+      emojiToWords: info.emojiToWords,
       batchSize: config.batchSize,
     };
     let pool: WorkerPool<ShareTask, BatchOutput>;

@@ -25,6 +25,11 @@ export interface ModelInfo {
   bias?: number[];
   /** Tokens per text, special tokens included; longer texts are truncated. */
   maxLength: number;
+  /**
+   * tokenizer_config.json's `"emoji_to_words": true`: every emoji sequence is replaced by its name
+   * as words before tokenization (src/tokenizer/emojiWords.ts). False when absent.
+   */
+  emojiToWords: boolean;
 }
 
 /** ONNX files looked for, in order of preference. */
@@ -89,10 +94,16 @@ export function loadModelInfo(dir: string): ModelInfo {
   let maxLength = typeof config.max_position_embeddings === 'number' ? config.max_position_embeddings : 512;
   if (OFFSET_POSITIONS.has(modelType)) maxLength -= 2;
   const tokConfigPath = path.join(abs, 'tokenizer_config.json');
+  let emojiToWords = false;
   if (fs.existsSync(tokConfigPath)) {
     const tokConfig = readJson(tokConfigPath, abs);
     const mml = tokConfig.model_max_length;
     if (typeof mml === 'number' && mml > 0 && mml < NO_LIMIT) maxLength = Math.min(maxLength, mml);
+    const e2w = tokConfig.emoji_to_words;
+    if (e2w !== undefined && typeof e2w !== 'boolean') {
+      throw new LabelError('MODEL_INVALID', `tokenizer_config.json emoji_to_words must be true or false, got ${JSON.stringify(e2w)}`, { file: tokConfigPath });
+    }
+    emojiToWords = e2w === true;
   }
 
   return {
@@ -105,6 +116,7 @@ export function loadModelInfo(dir: string): ModelInfo {
     temperature: temperatureOf(config, configPath),
     bias: biasOf(config, configPath, id2label.length),
     maxLength,
+    emojiToWords,
   };
 }
 

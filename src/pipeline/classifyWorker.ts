@@ -13,6 +13,8 @@ export interface ClassifyWorkerData {
   spec: Omit<ClassifierSpec, 'padId'>;
   modelDir: string;
   maxLength: number;
+  /** tokenizer_config.json's emoji_to_words: emoji become words before the tokenizer. */
+  emojiToWords: boolean;
   batchSize: number;
 }
 
@@ -21,8 +23,8 @@ export interface ShareTask {
 }
 
 serveTasks<ShareTask, BatchOutput>(async (data) => {
-  const { spec, modelDir, maxLength, batchSize } = data as ClassifyWorkerData;
-  const tokenizer = loadTokenizer(modelDir, maxLength);
+  const { spec, modelDir, maxLength, emojiToWords, batchSize } = data as ClassifyWorkerData;
+  const tokenizer = loadTokenizer(modelDir, maxLength, { emojiToWords });
   const classifier = await Classifier.create({ ...spec, padId: tokenizer.padId });
   const encode = (t: string) => tokenizer.encode(t);
   const classify = (flat: Int32Array, offsets: Int32Array) => classifier.classifyIds(flat, offsets);

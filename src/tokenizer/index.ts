@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { BertweetTokenizer } from './bertweet/index';
+import { emojiToWords } from './emojiWords';
 import { HfTokenizer } from './hf';
 
 export interface TextTokenizer {
@@ -28,9 +29,18 @@ function saysBertweet(modelDir: string): boolean {
  * bpe.codes (BERTweet) when tokenizer_config.json says BertweetTokenizer or no tokenizer.json
  * exists. maxLength: the limit chosen by the caller (min of the config's
  * max_position_embeddings-derived limit and the tokenizer's model_max_length). Throws an Error
- * whose message names the missing file when neither set of files exists. Synchronous.
+ * whose message names the missing file when neither set of files exists. Synchronous. With
+ * `emojiToWords` (the model directory's tokenizer_config.json says `"emoji_to_words": true`), each
+ * text goes through emojiToWords() first.
  */
-export function loadTokenizer(modelDir: string, maxLength: number): TextTokenizer {
+export function loadTokenizer(modelDir: string, maxLength: number, opts: { emojiToWords?: boolean } = {}): TextTokenizer {
+  const inner = loadModelTokenizer(modelDir, maxLength);
+  if (!opts.emojiToWords) return inner;
+  // tokenizer_config.json's "emoji_to_words": emoji become their names before the model's tokenizer (emojiWords.ts)
+  return { encode: (text) => inner.encode(emojiToWords(text)), padId: inner.padId, maxLength: inner.maxLength };
+}
+
+function loadModelTokenizer(modelDir: string, maxLength: number): TextTokenizer {
   const has = (f: string) => fs.existsSync(path.join(modelDir, f));
   const fastBpe = has('vocab.txt') && has('bpe.codes');
   if (saysBertweet(modelDir) && fastBpe) return BertweetTokenizer.fromDir(modelDir, maxLength);
