@@ -2,6 +2,7 @@
 store it in MODEL_DIR/config.json as `calibration` (the CLI computes softmax(logits / temperature + bias)).
 
     python training/calibrate.py MODEL_DIR --pool /work/scratch/fast/pool.pkl [--bias] [--weight source]
+        [--view default|neutral] [--heldout CSV]
 
 The held-out slice is the stratified 8% of emotion + GoEmotions-6 train that training/fast_model.py
 draws and that neither the teacher (teacher.py) nor the students (distil.py) are trained on; never the
@@ -17,6 +18,19 @@ the CLI's session setting). Both fits minimize the negative log-likelihood on th
 other (the slice holds 1,280 emotion and 421 GoEmotions-6 texts, as train does); --weight rows (the
 default) counts every text once. T and the biases are rounded to 4 decimals, the figures printed after
 fitting are for the rounded values, which are what config.json holds.
+
+--view (issue #24: a model with a seventh `neutral` output declares it in config.json as
+`"neutral": {"label": "neutral", ...}`; see the README, "Bring your own model"):
+
+* default: the view without --neutral. For a model that declares a neutral output, the fit sees the
+  other outputs' logits only and the held-out rows whose label is not the neutral one, and writes
+  config.json `calibration` (one bias per emotion label). For any other model, all outputs.
+* neutral: the --neutral view: every output and every held-out row, written to
+  config.json `neutral.calibration` (one bias per id2label entry). The model must declare `neutral`.
+
+Held-out labels are label names, or ints read through the model's id2label (the pool's ints follow
+fast_model.LABELS, which is the embedded models' id order). --heldout CSV (columns text, label and
+optionally source) replaces the pool's held-out slice.
 """
 from __future__ import annotations
 
@@ -30,7 +44,7 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import minimize
 
-from evaluate_onnx import ece15, load_model, predict_logits, softmax64
+from evaluate_onnx import ece15, load_model, predict_logits, read_view, softmax64
 from fast_model import fit_temperature
 
 
@@ -73,7 +87,11 @@ def source_weights(source: pd.Series) -> np.ndarray:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("model_dir")
-    ap.add_argument("--pool", required=True, help="pool.pkl of training/fast_model.py teacher (its split column)")
+    src = ap.add_mutually_exclusive_group(required=True)
+    src.add_argument("--pool", help="pool.pkl of training/fast_model.py teacher (its split column)")
+    src.add_argument("--heldout", help="a CSV of held-out rows (text, label[, source]) instead of the pool")
+    ap.add_argument("--view", choices=["default", "neutral"], default="default",
+                    help="which view to fit: default (config.json calibration) or neutral (neutral.calibration)")
     ap.add_argument("--bias", action="store_true", help="fit one additive bias per label with the temperature")
     ap.add_argument("--weight", choices=["rows", "source"], default="rows",
                     help="rows: every held-out text counts once; source: each source's texts weigh as much in all")
@@ -84,13 +102,25 @@ def main() -> None:
         d, None, a.threads, {"optimization.disable_specified_optimizers": "SkipLayerNormFusion"})
     if cfg.get("problem_type") == "multi_label_classification":
         raise SystemExit("calibrate.py fits a softmax (single-label) model; this one is multi-label (sigmoid per label)")
-    df = pd.read_pickle(a.pool)
-    ho = df[(df.split == "heldout") & (df.kind == "orig")].reset_index(drop=True)
-    label2id = {v: k for k, v in id2label.items()}
-    from fast_model import LABELS
-    y = np.array([label2id[LABELS[i]] for i in ho.label])
+    if a.pool:
+        df = pd.read_pickle(a.pool)
+        ho = df[(df.split == "heldout") & (df.kind == "orig")].reset_index(drop=True)
+    else:
+        ho = pd.read_csv(a.heldout, keep_default_na=False)
+        if "source" not in ho:
+            ho["source"] = Path(a.heldout).stem
+    view = read_view(cfg, a.view == "neutral")
+    names = ho.label.map(lambda l: l if isinstance(l, str) else id2label[int(l)])
+    if view["neutral_label"] is not None and a.view == "default":
+        ho = ho[(names != view["neutral_label"]).to_numpy()].reset_index(drop=True)
+        names = ho.label.map(lambda l: l if isinstance(l, str) else id2label[int(l)])
+    label2id = {v: k for k, v in enumerate(view["labels"])}
+    unknown = sorted(set(names) - set(label2id))
+    if unknown:
+        raise SystemExit(f"held-out labels {unknown} are not labels of the {a.view} view ({', '.join(view['labels'])})")
+    y = np.array([label2id[n] for n in names])
     w = source_weights(ho.source) if a.weight == "source" else np.ones(len(ho))
-    logits = predict_logits(tok, sess, ho.text.tolist()).astype(np.float64)
+    logits = predict_logits(tok, sess, ho.text.tolist()).astype(np.float64)[:, view["index"]]
     k = logits.shape[1]
     if a.bias:
         t, b = fit_temperature_bias(logits, y, w)
@@ -109,9 +139,14 @@ def main() -> None:
     cal = {"temperature": t}
     if a.bias:
         cal["bias"] = b
-    cal["fitted_on"] = ("held-out slice of emotion + goemotions6 train (not trained on)"
-                        + (", each source weighted equally" if a.weight == "source" else ""))
-    cfg["calibration"] = cal
+    cal["fitted_on"] = (("held-out slice of emotion + goemotions6 train (not trained on)" if a.pool else
+                         f"{Path(a.heldout).name} (held-out rows)")
+                        + (", each source weighted equally" if a.weight == "source" else "")
+                        + (", the neutral view (every output)" if a.view == "neutral" else ""))
+    if a.view == "neutral":
+        cfg["neutral"]["calibration"] = cal
+    else:
+        cfg["calibration"] = cal
     (d / "config.json").write_text(json.dumps(cfg, indent=2) + "\n")
 
 

@@ -50,28 +50,99 @@ SETS = ("emotion", "goemotions6")
 
 
 CALIBRATION_KEYS = {"temperature", "bias", "fitted_on"}
+NEUTRAL_KEYS = {"label", "calibration"}
+# Data sets of the seven-way view (--neutral): GoEmotions-6 plus the neutral-only comments of the same release.
+NEUTRAL_SETS = {"emotion": ["emotion/validation.csv"], "goemotions6": ["goemotions6/validation.csv"],
+                "goemotions7": ["goemotions6/validation.csv", "goemotions-neutral/validation.csv"]}
 
 
-def read_calibration(cfg: dict, num_labels: int) -> tuple[float, np.ndarray]:
-    """config.json's `calibration` as the CLI reads it (src/infer/modelDir.ts), with the same checks:
-    absent means T = 1 and no bias; otherwise an object with only the keys temperature (a positive
-    finite number), bias (one finite number per label) and fitted_on; anything else is an error."""
-    if "calibration" not in cfg:
+def parse_calibration(cal, name: str, labels: list[str]) -> tuple[float, np.ndarray]:
+    """A `calibration` object (config.json's `calibration`, or `neutral.calibration`) as the CLI reads it
+    (src/infer/modelDir.ts), with the same checks: absent (None) means T = 1 and no bias; otherwise an object
+    with only the keys temperature (a positive finite number), bias (one finite number per label of the
+    view) and fitted_on; anything else is an error."""
+    num_labels = len(labels)
+    if cal is None:
         return 1.0, np.zeros(num_labels)
-    cal = cfg["calibration"]
     if not isinstance(cal, dict):
-        raise SystemExit(f"config.json calibration must be an object, got {json.dumps(cal)}")
+        raise SystemExit(f"config.json {name} must be an object, got {json.dumps(cal)}")
     unknown = set(cal) - CALIBRATION_KEYS
     if unknown:
-        raise SystemExit(f"config.json calibration has unknown keys {sorted(unknown)} (known: {sorted(CALIBRATION_KEYS)})")
+        raise SystemExit(f"config.json {name} has unknown keys {sorted(unknown)} (known: {sorted(CALIBRATION_KEYS)})")
     t = cal.get("temperature", 1.0)
     if isinstance(t, bool) or not isinstance(t, (int, float)) or not (np.isfinite(t) and t > 0):
-        raise SystemExit(f"config.json calibration.temperature must be a positive number, got {json.dumps(t)}")
+        raise SystemExit(f"config.json {name}.temperature must be a positive number, got {json.dumps(t)}")
     b = cal.get("bias", [0.0] * num_labels)
     if (not isinstance(b, list) or len(b) != num_labels
             or not all(isinstance(v, (int, float)) and not isinstance(v, bool) and np.isfinite(v) for v in b)):
-        raise SystemExit(f"config.json calibration.bias must be an array of {num_labels} numbers, got {json.dumps(b)}")
+        raise SystemExit(f"config.json {name}.bias must be an array of {num_labels} numbers "
+                         f"(one per label: {', '.join(labels)}), got {json.dumps(b)}")
     return float(t), np.array(b, dtype=np.float64)
+
+
+def read_calibration(cfg: dict, num_labels: int) -> tuple[float, np.ndarray]:
+    """config.json's top-level `calibration` for `num_labels` labels (see parse_calibration). For a model
+    that declares a neutral view, use read_view: its top-level calibration is the six-emotion view's."""
+    if "calibration" in cfg and cfg["calibration"] is None:
+        raise SystemExit("config.json calibration must be an object, got null")
+    return parse_calibration(cfg.get("calibration"), "calibration", [str(i) for i in range(num_labels)])
+
+
+def neutral_label(cfg: dict) -> str | None:
+    """config.json's `neutral: {"label": NAME, "calibration": {...}}` checked as the CLI checks it: the declared
+    "no emotion" output, or None when the model declares no neutral view (a `neutral` entry of id2label is then an
+    ordinary label)."""
+    if "neutral" not in cfg:
+        return None
+    n = cfg["neutral"]
+    id2label = [cfg["id2label"][str(i)] for i in range(len(cfg["id2label"]))]
+    if not isinstance(n, dict):
+        raise SystemExit(f"config.json neutral must be an object, got {json.dumps(n)}")
+    unknown = set(n) - NEUTRAL_KEYS
+    if unknown:
+        raise SystemExit(f"config.json neutral has unknown keys {sorted(unknown)} (known: {sorted(NEUTRAL_KEYS)})")
+    if not isinstance(n.get("label"), str) or n["label"] not in id2label:
+        raise SystemExit(f"config.json neutral.label must name a label of id2label ({', '.join(id2label)}), "
+                         f"got {json.dumps(n.get('label'))}")
+    if cfg.get("problem_type") == "multi_label_classification":
+        raise SystemExit("config.json declares a neutral view, which needs a softmax model; this one is multi-label")
+    if len(id2label) < 3:
+        raise SystemExit("config.json declares a neutral view, which needs at least two other labels")
+    return n["label"]
+
+
+def read_view(cfg: dict, neutral: bool) -> dict:
+    """The labels a model gives in one view, as the CLI computes them (src/infer/modelDir.ts):
+
+    * a model without a declared neutral view: every id2label entry, config.json `calibration`;
+      neutral=True is an error (the CLI: exit 2);
+    * a declared neutral view, neutral=False (the default view): the outputs other than the neutral
+      one, in id order, softmax over those alone with config.json `calibration` (one bias per
+      emotion label);
+    * neutral=True: every output, softmax over all of them with `neutral.calibration` (one bias per
+      id2label entry).
+
+    Returns labels, index (the logits' columns, in label order), temperature, bias, neutral_label."""
+    id2label = [cfg["id2label"][str(i)] for i in range(len(cfg["id2label"]))]
+    nl = neutral_label(cfg)
+    if neutral and nl is None:
+        raise SystemExit('--neutral: this model declares no neutral view (its config.json has no "neutral" object)')
+    if nl is not None and not neutral:
+        index = [i for i, l in enumerate(id2label) if l != nl]
+        cal, name = cfg.get("calibration"), "calibration"
+    elif nl is not None:
+        index = list(range(len(id2label)))
+        cal, name = cfg["neutral"].get("calibration"), "neutral.calibration"
+    else:
+        index = list(range(len(id2label)))
+        cal, name = cfg.get("calibration"), "calibration"
+    if name in cfg and cfg[name] is None:
+        raise SystemExit(f"config.json {name} must be an object, got null")
+    if nl is not None and neutral and "calibration" in cfg["neutral"] and cal is None:
+        raise SystemExit("config.json neutral.calibration must be an object, got null")
+    labels = [id2label[i] for i in index]
+    t, b = parse_calibration(cal, name, labels)
+    return {"labels": labels, "index": np.array(index), "temperature": t, "bias": b, "neutral_label": nl}
 
 
 def calibrated_probs(z: np.ndarray, multi_label: bool) -> np.ndarray:
@@ -186,18 +257,22 @@ def main() -> None:
     ap.add_argument("--golden", default=None,
                     help="write the exact reference (counts, full-precision metrics, per-row predictions) to this JSON file")
     ap.add_argument("--report", action="store_true", help="print per-class report")
+    ap.add_argument("--neutral", action="store_true",
+                    help="the neutral view (the CLI's --neutral): every output, neutral.calibration; the sets are then "
+                         "emotion, goemotions6 and goemotions7 (goemotions6 + goemotions-neutral validation)")
     args = ap.parse_args()
 
     model_dir = Path(args.model_dir)
     session_config = dict(kv.split("=", 1) for kv in args.session_config)
     cfg, id2label, tok, sess, onnx_name, max_len = load_model(model_dir, args.onnx, args.threads, session_config)
-    label2id = {v: k for k, v in id2label.items()}
-    temperature, bias = read_calibration(cfg, len(id2label))
+    view = read_view(cfg, args.neutral)
+    temperature, bias, index = view["temperature"], view["bias"], view["index"]
+    label2id = {v: k for k, v in enumerate(view["labels"])}
     multi_label = cfg.get("problem_type") == "multi_label_classification"
     size_mb = (model_dir / onnx_name).stat().st_size / 1e6
     print(f"{model_dir}/{onnx_name}: {size_mb:.1f} MB, truncation {max_len}, temperature {temperature}, bias {bias.tolist()}")
     results = {"model": str(model_dir / onnx_name), "onnx_mb": round(size_mb, 2)}
-    labels = sorted(id2label)
+    labels = list(range(len(view["labels"])))
     golden = {
         "command": "python " + " ".join(shlex.quote(a) for a in [sys.argv[0], *sys.argv[1:]]),
         "generated_by": "training/evaluate_onnx.py: tokenizers (Rust) + Python onnxruntime + scikit-learn",
@@ -208,17 +283,19 @@ def main() -> None:
                   "tokenizer_sha256": sha256(model_dir / "tokenizer.json"), "truncation": max_len,
                   "temperature": temperature, "bias": bias.tolist(),
                   "emoji_to_words": emoji_words.enabled(model_dir)},
-        "labels": [id2label[i] for i in labels],
+        "labels": view["labels"],
+        "view": "neutral" if args.neutral else "default",
         "sets": {},
     }
     if emoji_words.enabled(model_dir):
         golden["model"]["emoji_table_sha256"] = sha256(emoji_words.TABLE)
-    for name in SETS:
-        path = Path(args.data_dir) / name / "validation.csv"
-        df = pd.read_csv(path, keep_default_na=False)
+    sets = NEUTRAL_SETS if args.neutral else {name: [f"{name}/validation.csv"] for name in SETS}
+    for name, files in sets.items():
+        paths = [Path(args.data_dir) / f for f in files]
+        df = pd.concat([pd.read_csv(p, keep_default_na=False) for p in paths], ignore_index=True)
         y = np.array([label2id[x] for x in df["label"]])
         t0 = time.time()
-        logits = predict_logits(tok, sess, df["text"].astype(str).tolist())
+        logits = predict_logits(tok, sess, df["text"].astype(str).tolist())[:, index]
         dt = time.time() - t0
         z = logits.astype(np.float64) / temperature + bias  # as src/infer/classifier.ts toProbabilities
         probs = calibrated_probs(z, multi_label)
@@ -227,8 +304,8 @@ def main() -> None:
         acc = accuracy_score(y, p)
         f1 = f1_score(y, p, average="macro", labels=labels)
         golden["sets"][name] = {
-            "file": f"{name}/validation.csv",
-            "sha256": sha256(path),
+            **({"file": files[0], "sha256": sha256(paths[0])} if len(files) == 1 else
+               {"files": files, "sha256s": [sha256(p) for p in paths]}),
             "n": len(y),
             "correct": int(accuracy_score(y, p, normalize=False)),
             "accuracy": float(acc),
@@ -241,8 +318,7 @@ def main() -> None:
                          "ece": round(ece, 4), "texts_per_sec": round(len(y) / dt, 1)}
         print(f"  {name:12s} n={len(y):5d} acc {acc:.4f} macro-F1 {f1:.4f} ECE {ece:.4f}  ({len(y) / dt:.0f} texts/s)")
         if args.report:
-            print(classification_report(y, p, labels=sorted(id2label),
-                                        target_names=[id2label[i] for i in sorted(id2label)], digits=3))
+            print(classification_report(y, p, labels=labels, target_names=view["labels"], digits=3))
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2) + "\n")
     if args.golden:

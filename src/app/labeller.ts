@@ -58,11 +58,12 @@ export class Labeller implements BatchRunner {
     // On the main thread, before any worker loads onnxruntime: workers see the process's environment, not their copy of process.env.
     disableOrtTelemetry();
     const config = normalizeLabellerOptions(opts);
-    const info = loadModelInfo(config.model);
+    const info = loadModelInfo(config.model, { neutral: config.neutral });
     const workerData: ClassifyWorkerData = {
       spec: {
         onnxPath: info.onnxPath,
-        numLabels: info.id2label.length,
+        numOutputs: info.numOutputs,
+        outputIndices: info.outputIndices,
         multiLabel: info.multiLabel,
         temperature: info.temperature,
         bias: info.bias,

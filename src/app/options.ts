@@ -39,6 +39,12 @@ export interface LabellerOptions {
   threads?: number | string;
   /** Texts per inference batch; default 16. */
   batchSize?: number | string;
+  /**
+   * Include "no emotion": with a model that declares a neutral view (config.json `neutral`), its
+   * neutral label is one of the labels (softmax over every output, with that view's calibration).
+   * A model that declares none: a USAGE error (exit 2). Default false: the emotions alone.
+   */
+  neutral?: boolean;
 }
 
 /** Options of a run over a table (labelFile, evaluate): the CLI's options, by the same names. */
@@ -88,6 +94,7 @@ export interface LabellerConfig {
   workers: number;
   threads: number;
   batchSize: number;
+  neutral: boolean;
 }
 
 export interface RunConfig extends LabellerConfig {
@@ -135,6 +142,7 @@ export function normalizeLabellerOptions(opts: LabellerOptions = {}): LabellerCo
     workers,
     threads: positiveInt('--threads', opts.threads, Math.max(1, Math.floor(cores / workers))),
     batchSize: positiveInt('--batch-size', opts.batchSize, DEFAULTS.batchSize),
+    neutral: opts.neutral ?? false,
   };
 }
 

@@ -6,7 +6,10 @@ import type { BatchOutput } from '../types';
 /** What a session needs to know of its model; small and plain, so that it travels to a worker thread. */
 export interface ClassifierSpec {
   onnxPath: string;
-  numLabels: number;
+  /** Logits the graph gives per text (config.json's id2label entries). */
+  numOutputs: number;
+  /** The logits the labels are computed from, in label order (a view without the neutral output); absent: all. */
+  outputIndices?: number[];
   /** multi_label_classification → sigmoid per label; otherwise softmax. */
   multiLabel: boolean;
   /** Logits are divided by it before softmax/sigmoid (calibration); 1 leaves them as they are. */
@@ -68,11 +71,12 @@ export class Classifier {
     }
     const results = await this.session.run(feeds);
     const logits = results[this.session.outputNames[0]];
-    const numLabels = this.spec.numLabels;
-    if (logits.dims.length !== 2 || logits.dims[0] !== n || logits.dims[1] !== numLabels) {
-      throw new Error(`model output has shape [${logits.dims.join(', ')}], expected [${n}, ${numLabels}] (id2label has ${numLabels} labels)`);
+    const numOutputs = this.spec.numOutputs;
+    if (logits.dims.length !== 2 || logits.dims[0] !== n || logits.dims[1] !== numOutputs) {
+      throw new Error(`model output has shape [${logits.dims.join(', ')}], expected [${n}, ${numOutputs}] (id2label has ${numOutputs} labels)`);
     }
-    const out = toProbabilities(logits.data as Float32Array, n, numLabels, this.spec.multiLabel, this.spec.temperature, this.spec.bias);
+    const { data, k } = selectOutputs(logits.data as Float32Array, n, numOutputs, this.spec.outputIndices);
+    const out = toProbabilities(data, n, k, this.spec.multiLabel, this.spec.temperature, this.spec.bias);
     for (const t of Object.values(results)) t.dispose?.();
     return out;
   }
@@ -94,6 +98,15 @@ function int64Feeds(flat: Int32Array, offsets: Int32Array, width: number, padId:
     }
   }
   return { ids, mask };
+}
+
+/** The logits of a view: for each row, the columns `indices` of its `width` logits (all of them when indices is absent). */
+export function selectOutputs(logits: Float32Array, n: number, width: number, indices?: readonly number[]): { data: Float32Array; k: number } {
+  if (!indices) return { data: logits, k: width };
+  const k = indices.length;
+  const data = new Float32Array(n * k);
+  for (let r = 0; r < n; r++) for (let j = 0; j < k; j++) data[r * k + j] = logits[r * width + indices[j]];
+  return { data, k };
 }
 
 /**

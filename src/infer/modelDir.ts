@@ -7,9 +7,21 @@ export interface ModelInfo {
   dir: string;
   onnxPath: string;
   modelType: string;
-  /** Labels in id order, from config.json's id2label: never from code. */
+  /**
+   * The labels of this view, in id order, from config.json's id2label: never from code. Every entry
+   * of id2label, except for a model that declares a neutral view (config.json `neutral`) labelling
+   * without it: then the declared neutral label is left out (the six-emotion view).
+   */
   id2label: string[];
   label2id: Map<string, number>;
+  /** Logits the graph gives per text: every entry of config.json's id2label. */
+  numOutputs: number;
+  /** The logits this view reads, in the order of `id2label` (indices into the graph's output); absent: all of them, in order. */
+  outputIndices?: number[];
+  /** The label config.json's `neutral` declares ("no emotion"), when it declares a neutral view; whichever view this is. */
+  neutralLabel?: string;
+  /** This is the neutral view (--neutral): softmax over every output, with `neutral.calibration`. */
+  neutral: boolean;
   /** multi_label_classification → sigmoid per label; otherwise softmax. */
   multiLabel: boolean;
   /**
@@ -57,7 +69,11 @@ function readJson(file: string, dir: string): Record<string, unknown> {
   }
 }
 
-export function loadModelInfo(dir: string): ModelInfo {
+/**
+ * Reads a model directory. `neutral`: the view with the declared neutral output (--neutral); a
+ * model that declares none is a USAGE error naming it.
+ */
+export function loadModelInfo(dir: string, opts: { neutral?: boolean } = {}): ModelInfo {
   const abs = path.resolve(dir);
   if (!fs.existsSync(abs) || !fs.statSync(abs).isDirectory()) {
     throw new LabelError('MODEL_INVALID', `model directory not found`, { file: dir });
@@ -88,7 +104,9 @@ export function loadModelInfo(dir: string): ModelInfo {
     }
     id2label.push(name);
   }
-  const label2id = new Map(id2label.map((l, i) => [l, i] as [string, number]));
+  if (new Set(id2label).size !== id2label.length) {
+    throw new LabelError('MODEL_INVALID', `config.json id2label names a label twice: ${id2label.join(', ')}`, { file: configPath });
+  }
 
   const modelType = typeof config.model_type === 'string' ? config.model_type : 'unknown';
   let maxLength = typeof config.max_position_embeddings === 'number' ? config.max_position_embeddings : 512;
@@ -106,53 +124,115 @@ export function loadModelInfo(dir: string): ModelInfo {
     emojiToWords = e2w === true;
   }
 
+  const multiLabel = config.problem_type === 'multi_label_classification';
+  const neutralLabel = neutralLabelOf(config, configPath, id2label, multiLabel);
+  if (opts.neutral && neutralLabel === undefined) {
+    throw new LabelError(
+      'USAGE',
+      `--neutral: the model ${dir} declares no neutral view (its config.json has no "neutral" object; see "Bring your own model" in the README)`,
+      { file: configPath },
+    );
+  }
+  // The view: with a declared neutral output and without --neutral, the other outputs alone.
+  let labels = id2label;
+  let outputIndices: number[] | undefined;
+  let cal = calibrationOf(config.calibration, 'calibration', configPath);
+  let calName = 'calibration';
+  if (neutralLabel !== undefined && !opts.neutral) {
+    outputIndices = id2label.map((_, i) => i).filter((i) => id2label[i] !== neutralLabel);
+    labels = outputIndices.map((i) => id2label[i]);
+  } else if (neutralLabel !== undefined) {
+    cal = calibrationOf((config.neutral as Record<string, unknown>).calibration, 'neutral.calibration', configPath);
+    calName = 'neutral.calibration';
+  }
   return {
     dir: abs,
     onnxPath: path.join(abs, onnxRel!),
     modelType,
-    id2label,
-    label2id,
-    multiLabel: config.problem_type === 'multi_label_classification',
-    temperature: temperatureOf(config, configPath),
-    bias: biasOf(config, configPath, id2label.length),
+    id2label: labels,
+    label2id: new Map(labels.map((l, i) => [l, i] as [string, number])),
+    numOutputs: id2label.length,
+    outputIndices,
+    neutralLabel,
+    neutral: Boolean(opts.neutral),
+    multiLabel,
+    temperature: temperatureOf(cal, calName, configPath),
+    bias: biasOf(cal, calName, configPath, labels),
     maxLength,
     emojiToWords,
   };
 }
 
+/** The keys config.json's `neutral` object may have. */
+const NEUTRAL_KEYS = new Set(['label', 'calibration']);
+
+/**
+ * config.json's optional `neutral: { "label": NAME, "calibration": {…} }`: the model's "no emotion"
+ * output (NAME, an entry of id2label) and the calibration of the view that includes it. Undefined
+ * when absent: a label named "neutral" in id2label is then an ordinary label.
+ */
+function neutralLabelOf(config: Record<string, unknown>, configPath: string, id2label: string[], multiLabel: boolean): string | undefined {
+  const n = config.neutral;
+  if (n === undefined) return undefined;
+  if (n === null || typeof n !== 'object' || Array.isArray(n)) {
+    throw new LabelError('MODEL_INVALID', `config.json neutral must be an object, got ${JSON.stringify(n)}`, { file: configPath });
+  }
+  const unknown = Object.keys(n).filter((k) => !NEUTRAL_KEYS.has(k));
+  if (unknown.length > 0) {
+    throw new LabelError('MODEL_INVALID', `config.json neutral has unknown keys ${unknown.join(', ')} (known: ${[...NEUTRAL_KEYS].join(', ')})`, { file: configPath });
+  }
+  const label = (n as Record<string, unknown>).label;
+  if (typeof label !== 'string' || !id2label.includes(label)) {
+    throw new LabelError('MODEL_INVALID', `config.json neutral.label must name a label of id2label (${id2label.join(', ')}), got ${JSON.stringify(label)}`, { file: configPath });
+  }
+  if (multiLabel) {
+    throw new LabelError('MODEL_INVALID', 'config.json declares a neutral view, which needs a softmax model; this one is multi_label_classification', { file: configPath });
+  }
+  if (id2label.length < 3) {
+    throw new LabelError('MODEL_INVALID', `config.json declares a neutral view, which needs at least two other labels; id2label has ${id2label.join(', ')}`, { file: configPath });
+  }
+  return label;
+}
+
 /** The keys a `calibration` object may have; any other (a misspelt "temprature", say) is an error, not ignored. */
 const CALIBRATION_KEYS = new Set(['temperature', 'bias', 'fitted_on']);
 
-/** config.json's optional `calibration` object, checked to be one with known keys only; undefined when absent. */
-function calibrationOf(config: Record<string, unknown>, configPath: string): Record<string, unknown> | undefined {
-  const cal = config.calibration;
+/**
+ * A `calibration` object (config.json's `calibration`, or `neutral.calibration` for the neutral
+ * view), checked to be one with known keys only; undefined when absent.
+ */
+function calibrationOf(cal: unknown, name: string, configPath: string): Record<string, unknown> | undefined {
   if (cal === undefined) return undefined;
   if (cal === null || typeof cal !== 'object' || Array.isArray(cal)) {
-    throw new LabelError('MODEL_INVALID', `config.json calibration must be an object, got ${JSON.stringify(cal)}`, { file: configPath });
+    throw new LabelError('MODEL_INVALID', `config.json ${name} must be an object, got ${JSON.stringify(cal)}`, { file: configPath });
   }
   const unknown = Object.keys(cal).filter((k) => !CALIBRATION_KEYS.has(k));
   if (unknown.length > 0) {
-    throw new LabelError('MODEL_INVALID', `config.json calibration has unknown keys ${unknown.join(', ')} (known: ${[...CALIBRATION_KEYS].join(', ')})`, { file: configPath });
+    throw new LabelError('MODEL_INVALID', `config.json ${name} has unknown keys ${unknown.join(', ')} (known: ${[...CALIBRATION_KEYS].join(', ')})`, { file: configPath });
   }
   return cal as Record<string, unknown>;
 }
 
-/** config.json's optional `calibration.temperature` (T > 0); 1 when absent. */
-function temperatureOf(config: Record<string, unknown>, configPath: string): number {
-  const t = calibrationOf(config, configPath)?.temperature;
+/** The calibration's optional `temperature` (T > 0); 1 when absent. */
+function temperatureOf(cal: Record<string, unknown> | undefined, name: string, configPath: string): number {
+  const t = cal?.temperature;
   if (t === undefined) return 1;
   if (typeof t !== 'number' || !(t > 0) || !Number.isFinite(t)) {
-    throw new LabelError('MODEL_INVALID', `config.json calibration.temperature must be a positive number, got ${JSON.stringify(t)}`, { file: configPath });
+    throw new LabelError('MODEL_INVALID', `config.json ${name}.temperature must be a positive number, got ${JSON.stringify(t)}`, { file: configPath });
   }
   return t;
 }
 
-/** config.json's optional `calibration: { "bias": [b0, …] }`: one finite number per label; undefined when absent. */
-function biasOf(config: Record<string, unknown>, configPath: string, numLabels: number): number[] | undefined {
-  const b = calibrationOf(config, configPath)?.bias;
+/** The calibration's optional `bias: [b0, …]`: one finite number per label of the view; undefined when absent. */
+function biasOf(cal: Record<string, unknown> | undefined, name: string, configPath: string, labels: string[]): number[] | undefined {
+  const b = cal?.bias;
   if (b === undefined) return undefined;
-  if (!Array.isArray(b) || b.length !== numLabels || !b.every((v) => typeof v === 'number' && Number.isFinite(v))) {
-    throw new LabelError('MODEL_INVALID', `config.json calibration.bias must be an array of ${numLabels} numbers (one per label in id2label), got ${JSON.stringify(b)}`, { file: configPath });
+  if (!Array.isArray(b) || b.length !== labels.length || !b.every((v) => typeof v === 'number' && Number.isFinite(v))) {
+    throw new LabelError(
+      'MODEL_INVALID',
+      `config.json ${name}.bias must be an array of ${labels.length} numbers (one per label: ${labels.join(', ')}), got ${JSON.stringify(b)}`,
+      { file: configPath },
+    );
   }
   return b as number[];
 }
