@@ -163,6 +163,7 @@ function expectSameLabels(got: { label: unknown; confidence: unknown; [k: string
   for (const k of scoreKeys) expect(Math.abs(Number(got[k]) - Number(want[k]))).toBeLessThanOrEqual(1e-5);
 }
 
+const TINY_NEUTRAL = path.join(ROOT, 'fixtures', 'models', 'tiny-bert-neutral');
 const SCORE_KEYS = ['sadness', 'joy', 'love', 'anger', 'fear', 'surprise'].map((l) => `score_${l}`);
 
 function freePort(): Promise<number> {
@@ -289,6 +290,10 @@ describeSpark('Spark job (integrations/spark/label.py)', () => {
       always: q(() => submit([f.good, path.join(tmp, 'always-out'), ...tiny, '--command', FLAKY],
         { master: 'local[2,2]', conf: [`spark.executorEnv.FLAKY_DIR=${path.join(tmp, 'always')}`, 'spark.executorEnv.FLAKY_FAILURES=all'] })),
       missing: q(() => submit([f.bad, path.join(tmp, 'missing-out'), '--command', '/nonexistent/emotion-label'])),
+      neutral: q(() =>
+        submit([path.join(SAMPLES, 'sample.csv'), path.join(tmp, 'neutral-out'), '--multiline', '--scores', '--neutral', '--min-confidence', '0.5', '--model', TINY_NEUTRAL, '--command', COMMAND]),
+      ),
+      noview: q(() => submit([f.good, path.join(tmp, 'noview-out'), '--neutral', ...tiny, '--command', COMMAND])),
     };
     for (const p of Object.values(all)) p.catch(() => undefined); // awaited by the tests that ask
     return all;
@@ -401,6 +406,31 @@ describeSpark('Spark job (integrations/spark/label.py)', () => {
       expect(r.code).toBe(2);
       expect(fs.existsSync(path.join(tmp, 'missing-out'))).toBe(false);
     });
+  });
+
+  test('local[2], --neutral and --min-confidence passed through: score_neutral, neutral labels, doubtful labels left empty, as the CLI', async () => {
+    const input = path.join(SAMPLES, 'sample.csv');
+    const r = await job('neutral');
+    expect(r.code).toBe(0);
+    const args = ['--scores', '--neutral', '--min-confidence', '0.5', '--model', TINY_NEUTRAL];
+    const want = await cliLabels(input, args);
+    const got = readCsvDir(path.join(tmp, 'neutral-out'));
+    expect(Object.keys(got[0])).toEqual(['id', 'text', 'note', 'label', 'confidence', ...SCORE_KEYS, 'score_neutral']);
+    expect(got.length).toBe(want.size);
+    const num = (x: unknown) => (x === '' || x === null || x === undefined ? null : Number(x));
+    for (const g of got) {
+      const w = want.get(g.id)!;
+      expect([g.id, g.label || null, num(g.confidence), num(g.score_neutral)]).toEqual([g.id, w.label, num(w.confidence), num(w.score_neutral)]);
+    }
+    expect(got.some((g) => g.label === 'neutral')).toBe(true);
+    expect(got.some((g) => !g.label && g.confidence)).toBe(true); // below --min-confidence: label empty, confidence kept
+  });
+
+  test('local[2], --neutral with a model that declares no neutral view: exit 2 with the CLI\'s message, nothing written', async () => {
+    const r = await job('noview');
+    expect(ours(r)).toMatch(/declares no neutral view/);
+    expect(r.code).toBe(2);
+    expect(fs.existsSync(path.join(tmp, 'noview-out'))).toBe(false);
   });
 
   test('nothing the local jobs started is left running (JVMs, Python workers, CLI processes)', async () => {

@@ -2,7 +2,7 @@
 """Label a data lake with emotion-label on Apache Spark, every row exactly once.
 
     spark-submit integrations/spark/label.py INPUT OUTPUT [--format csv|tsv|jsonl|parquet]
-        [--output-format ...] [--text-column text] [--model DIR] [--scores]
+        [--output-format ...] [--text-column text] [--model DIR] [--scores] [--neutral] [--min-confidence P]
         [--on-error fail|skip] [--rejects DIR] [--command "emotion-label"]
         [--workers N] [--threads N] [--partitions N] [--overwrite]
 
@@ -52,6 +52,10 @@ def parse_args(argv):
     p.add_argument("--text-column", default="text")
     p.add_argument("--model", help="model directory, as a path on the executors (default: the embedded model)")
     p.add_argument("--scores", action="store_true", help="add score_<label> columns")
+    p.add_argument("--neutral", action="store_true",
+                   help="as the CLI's --neutral: the model's neutral label is one of the labels (a model that declares a neutral view)")
+    p.add_argument("--min-confidence", metavar="P",
+                   help="as the CLI's: leave the label empty (null; the confidence kept) where the confidence is below P")
     p.add_argument("--label-name", default="label")
     p.add_argument("--confidence-name", default="confidence")
     p.add_argument("--on-error", choices=("fail", "skip"), default="fail")
@@ -105,6 +109,10 @@ def cli_argv(cfg, cpus):
         argv += ["--model", cfg["model"]]
     if cfg["scores"]:
         argv += ["--scores"]
+    if cfg.get("neutral"):
+        argv += ["--neutral"]
+    if cfg.get("min_confidence") is not None:
+        argv += ["--min-confidence", str(cfg["min_confidence"])]
     if cfg["batch_size"]:
         argv += ["--batch-size", str(cfg["batch_size"])]
     return argv
@@ -190,7 +198,7 @@ def make_labeller(cfg, text_idx, score_keys, stats_acc):
                 if first_row_s is None:
                     first_row_s = time.monotonic() - started
                 label, conf = obj.get("label"), obj.get("confidence")
-                if label is None:
+                if conf is None:  # an empty text (a label left empty by --min-confidence keeps its confidence)
                     empty += 1
                 out_n += 1
                 yield tuple(row) + (label, None if conf is None else float(conf)) + tuple(
@@ -325,7 +333,7 @@ def main(argv=None):
     log = lambda msg: print(f"emotion-label spark: {msg}", file=sys.stderr, flush=True)
 
     cfg = dict(command=a.command, model=a.model, scores=a.scores, workers=a.workers, threads=a.threads,
-               batch_size=a.batch_size)
+               batch_size=a.batch_size, neutral=a.neutral, min_confidence=a.min_confidence)
     try:
         df, has_corrupt = read_input(spark, a)
     except Exception as e:
