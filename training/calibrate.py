@@ -20,7 +20,7 @@ default) counts every text once. T and the biases are rounded to 4 decimals, the
 fitting are for the rounded values, which are what config.json holds.
 
 --view (issue #24: a model with a seventh `neutral` output declares it in config.json as
-`"neutral": {"label": "neutral", ...}`; see the README, "Bring your own model"):
+`"neutral": {"label": "neutral", ...}`; see docs/own-model.md, "No emotion"):
 
 * default: the view without --neutral. For a model that declares a neutral output, the fit sees the
   other outputs' logits only and the held-out rows whose label is not the neutral one, and writes

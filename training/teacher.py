@@ -59,9 +59,12 @@ def log_to(path: Path):
 
 
 def emoji_names(text: str) -> str:
-    """Every emoji as its CLDR name in words, padded with spaces (the `emoji` package, as BERTweet)."""
-    import emoji
-    return emoji.replace_emoji(text, replace=lambda e, d: " " + d["en"].strip(":").replace("_", " ") + " ")
+    """Every emoji as its CLDR name in words: training/emoji_words.py, the same table and rules as the CLI's
+    emoji step (src/tokenizer/emojiWords.ts). It replaced emoji.replace_emoji(text, " name "), which gives the
+    same WordPiece ids (model/tokenizer.json) on every emoji text of the GoEmotions-6 / GoEmotions-neutral
+    files and the parity corpus but one deliberate corner case (a truncated flag tag sequence)."""
+    from emoji_words import emoji_to_words
+    return emoji_to_words(text)
 
 
 def load_csv(path: Path):

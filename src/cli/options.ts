@@ -19,7 +19,7 @@ export interface CommonCliOptions {
   maxRecordSize?: string;
   onError?: string;
   rejects?: string;
-  neutral: boolean;
+  neutral?: boolean;
   progress: boolean;
 }
 
@@ -71,7 +71,7 @@ export function commonOptions(): Option[] {
     new Option('--max-record-size <bytes>', `largest record accepted; guards against an unclosed quote (default: ${DEFAULTS.maxRecordSize / 1024 / 1024} MiB)`),
     new Option('--on-error <policy>', `bad rows: fail (stop at the first) or skip (report them and go on) (default: ${DEFAULTS.onError})`).choices(['fail', 'skip']),
     new Option('--rejects <file>', 'with --on-error skip: write bad rows here (line, code, reason, raw text)'),
-    new Option('--neutral', 'include "no emotion": the model\'s neutral label is one of the labels (a model that declares a neutral view only)').default(false),
+    new Option('--neutral', 'include "no emotion": the model\'s neutral label is one of the labels (a model that declares a neutral view only)'),
     new Option('--no-progress', 'no progress bar on stderr'),
   ];
 }

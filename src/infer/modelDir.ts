@@ -129,7 +129,7 @@ export function loadModelInfo(dir: string, opts: { neutral?: boolean } = {}): Mo
   if (opts.neutral && neutralLabel === undefined) {
     throw new LabelError(
       'USAGE',
-      `--neutral: the model ${dir} declares no neutral view (its config.json has no "neutral" object; see "Bring your own model" in the README)`,
+      `--neutral: the model ${dir} declares no neutral view (its config.json has no "neutral" object; see docs/own-model.md, "No emotion")`,
       { file: configPath },
     );
   }
