@@ -222,3 +222,36 @@ describe('items 4, 5, 11: signals', () => {
     expect(shellStatus(r)).toBe(sig === 'SIGINT' ? 130 : 143);
   });
 });
+
+describe('item 7: a program that never calls close() still exits', () => {
+  const lib = JSON.stringify(ROOT);
+  const tiny = JSON.stringify(TINY_BERT);
+  const runNode = (script: string): Promise<Result> =>
+    new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, ['-e', script], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      let timedOut = false;
+      const timer = setTimeout(() => ((timedOut = true), child.kill('SIGKILL')), 20_000);
+      child.stdout.on('data', (c: Buffer) => (stdout += c));
+      child.stderr.on('data', (c: Buffer) => (stderr += c));
+      child.on('error', reject);
+      child.on('close', (code, signal) => (clearTimeout(timer), resolve({ code, signal, stdout, stderr, timedOut })));
+    });
+
+  test('one that only created a labeller exits by itself, exit 0', async () => {
+    const r = await runNode(`require(${lib}).createLabeller({ model: ${tiny}, workers: 2 }).then(() => console.log('ready'))`);
+    expect(r.timedOut).toBe(false);
+    expect(r.stdout).toBe('ready\n');
+    expect(r.code).toBe(0);
+  });
+
+  test('a label() call in flight still completes before the process exits', async () => {
+    const r = await runNode(
+      `require(${lib}).createLabeller({ model: ${tiny}, workers: 2 }).then((l) => { l.label(Array.from({ length: 300 }, (_, i) => 'i feel ' + i)).then((out) => console.log(out.length, out.every((x) => typeof x.label === 'string'))); })`,
+    );
+    expect(r.timedOut).toBe(false);
+    expect(r.stdout).toBe('300 true\n');
+    expect(r.code).toBe(0);
+  });
+});

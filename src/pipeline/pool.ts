@@ -96,6 +96,7 @@ export class WorkerPool<P, R> {
           slot.ready = true;
           resolve();
           this.dispatch();
+          this.refWhileBusy(slot);
         } else if (msg.type === 'init-error') {
           slot.gone = true;
           reject(new PoolError('start', msg.message));
@@ -121,6 +122,17 @@ export class WorkerPool<P, R> {
     if (msg.type === 'result') task.resolve(msg.value);
     else task.reject(new PoolError('task', msg.message));
     this.dispatch();
+    this.refWhileBusy(slot);
+  }
+
+  /**
+   * A worker keeps the process alive only while it holds a task (or is starting): a program that
+   * never calls close() still exits once nothing else is pending, as with Node's own unref()'d
+   * handles, while a label() call in flight holds its workers, and so the process, until it settles.
+   */
+  private refWhileBusy(slot: Slot<P, R>): void {
+    if (slot.task) slot.worker.ref();
+    else slot.worker.unref();
   }
 
   /** A worker died: its task goes back to the front of the queue (or fails after its last retry), and a new worker takes its place. */
@@ -156,6 +168,7 @@ export class WorkerPool<P, R> {
       if (!slot.ready || slot.gone || slot.task) continue;
       const task = this.queue.shift()!;
       slot.task = task;
+      slot.worker.ref();
       const msg: ToWorker<P> = { type: 'task', id: task.id, payload: task.payload };
       slot.worker.postMessage(msg);
     }
@@ -167,6 +180,7 @@ export class WorkerPool<P, R> {
     await Promise.all(
       this.slots.map(async (slot) => {
         if (slot.gone) return;
+        slot.worker.ref(); // an awaited close() completes, even with nothing else pending
         slot.worker.postMessage({ type: 'close' } satisfies ToWorker<P>);
         let timer: NodeJS.Timeout | undefined;
         const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), CLOSE_GRACE_MS)));
