@@ -255,3 +255,49 @@ describe('item 7: a program that never calls close() still exits', () => {
     expect(r.code).toBe(0);
   });
 });
+
+describe('item 8: errors, not stack traces', () => {
+  const deepLine = (levels: number) => `{"text":"i am happy","k":${'['.repeat(levels)}${']'.repeat(levels)}}`;
+
+  test.each(['csv', 'parquet'])('a JSONL value nested 100,000 levels deep, written as %s, is a bad row JSON_TOO_DEEP (it was an internal RangeError, exit 3)', async (fmt) => {
+    const f = path.join(dir, 'deep.jsonl');
+    fs.writeFileSync(f, `{"text":"i am sad","k":1}\n${deepLine(100000)}\n{"text":"i am scared","k":2}\n`);
+    const out = path.join(dir, `out.${fmt}`);
+    const failed = await run([...model, f, '-o', out]);
+    expect(failed.stderr).toContain(`${f}:2: JSON_TOO_DEEP: the value of key 'k' is nested too deeply`);
+    expect(failed.stderr).not.toContain('RangeError');
+    expect(failed.code).toBe(1);
+    const skipped = await run([...model, f, '-o', out, '--on-error', 'skip']);
+    expect(skipped.stderr).toContain('read 3, labelled 2, rejected 1');
+    expect(skipped.code).toBe(1);
+    expect(fs.existsSync(out)).toBe(true);
+  });
+
+  test('JSONL output keeps such a line as it is', async () => {
+    const f = path.join(dir, 'deep.jsonl');
+    fs.writeFileSync(f, `${deepLine(100000)}\n`);
+    const r = await run([...model, f]);
+    expect(r.code).toBe(0);
+    expect(r.stdout.startsWith(deepLine(100000).slice(0, -1) + ',"label":')).toBe(true);
+  });
+
+  test('a rejects file on a full device (mknod c 1 7 in a temporary folder): OUTPUT_FAILED naming it and ENOSPC, exit 3, no unhandled error event', async () => {
+    const full = path.join(dir, 'full');
+    execFileSync('mknod', [full, 'c', '1', '7']);
+    const f = path.join(dir, 'bad.csv');
+    fs.writeFileSync(f, 'text,x\nok,1\nbad\nok2,2\n');
+    const r = await run([...model, f, '--on-error', 'skip', '--rejects', full]);
+    expect(r.stderr).toContain(`${full}: OUTPUT_FAILED: the rejects file could not be written: ENOSPC`);
+    expect(r.stderr).not.toMatch(/Unhandled|internal error/);
+    expect(r.code).toBe(3);
+  });
+
+  test('a rejects file in a missing folder: exit 2 before any work', async () => {
+    const f = path.join(dir, 'ok.csv');
+    fs.writeFileSync(f, 'text\nok\n');
+    const r = await run([...model, f, '--on-error', 'skip', '--rejects', path.join(dir, 'no', 'rejects.csv')]);
+    expect(r.stderr).toContain('OUTPUT_UNWRITABLE');
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+  });
+});

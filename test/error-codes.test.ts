@@ -23,8 +23,8 @@ const covered = new Set<ErrorCode>();
 const label = (input: string, opts: object = {}) => labelFile(input, new Collect(), { model, ...opts });
 
 /** Each case: the code, what triggers it, and where the error must point. */
-const cases: [ErrorCode, () => Promise<unknown>, { file?: string; line?: number; exitCode: number }][] = [];
-const add = (code: ErrorCode, fn: () => Promise<unknown>, where: { file?: string; line?: number; exitCode: number }) => cases.push([code, fn, where]);
+const cases: [ErrorCode, () => Promise<unknown>, { file?: string; line?: number; exitCode: number; message?: RegExp }][] = [];
+const add = (code: ErrorCode, fn: () => Promise<unknown>, where: { file?: string; line?: number; exitCode: number; message?: RegExp }) => cases.push([code, fn, where]);
 
 const csv = file('ok.csv', 'text\nhello\n');
 add('USAGE', () => label(csv, { batchSize: 0 }), { exitCode: 2 });
@@ -62,6 +62,8 @@ add(
   () => labelFile({ stream: Readable.from(['{"text":"a"}\n{"text":"b","x":1}\n']), name: '<stdin>' }, new Collect(), { model, format: 'jsonl', outputFormat: 'csv' }),
   { file: '<stdin>', line: 2, exitCode: 1 },
 );
+const deep = jsonl('deep.jsonl', `{"text":"a"}\n{"text":"b","k":${'['.repeat(100000)}${']'.repeat(100000)}}\n`);
+add('JSON_TOO_DEEP', () => label(deep, { outputFormat: 'csv' }), { file: deep, line: 2, exitCode: 1 });
 const withTab = file('tab.csv', 'text\n"a\tb"\n');
 add('TSV_UNREPRESENTABLE', () => label(withTab, { outputFormat: 'tsv' }), { file: withTab, line: 2, exitCode: 1 });
 const unknownGold = file('gold.csv', 'text,label\nhi,joy\nyo,bliss\n');
@@ -75,7 +77,7 @@ add(
   'OUTPUT_FAILED',
   () =>
     labelFile(csv, new Writable({ write: (_c, _e, cb) => cb(Object.assign(new Error('no space left on device'), { code: 'ENOSPC' })) }), { model }),
-  { exitCode: 3 },
+  { exitCode: 3, message: /no space left on device \(ENOSPC\)/ },
 );
 
 describe.each(cases.map((c) => [c[0], c] as const))('%s', (_code, [code, fn, where]) => {

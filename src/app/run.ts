@@ -3,6 +3,7 @@ import type { Readable } from 'node:stream';
 import { LabelError } from '../errors';
 import { openReader, type TableReader } from '../io/readers';
 import { RowProblem } from '../io/readers/common';
+import { checkOutputPath } from '../io/output';
 import { RejectsWriter } from '../io/rejects';
 import { rawRecord } from '../io/writers';
 import type { ModelInfo } from '../infer/modelDir';
@@ -148,6 +149,8 @@ export async function runRows(req: RunRequest): Promise<RunSummary> {
   const summary: RunSummary = { input: input.name, model: config.modelName, seconds: 0, read: 0, labelled: 0, rejected: 0, empty: 0, blankLines: 0 };
   let completed = false;
   try {
+    // A rejects file in a missing folder is a set-up error (exit 2), found before the model loads.
+    if (config.rejects !== undefined) checkOutputPath(config.rejects);
     labeller = await Labeller.create(config);
     const info = labeller.info;
     const opening = openReader(input.source, {
@@ -220,7 +223,7 @@ export async function runRows(req: RunRequest): Promise<RunSummary> {
     throw err;
   } finally {
     if (!completed) await sink?.abandon();
-    await rejects?.close();
+    await rejects?.close().catch(() => undefined); // its failure, if any, was thrown above
     await labeller?.close();
     // Also stdin: a pipe left open by its writer would otherwise keep the process alive after a signal.
     input.stream?.destroy();

@@ -5,6 +5,11 @@ import { LabelError } from '../errors';
 import type { LabelledRow } from '../types';
 import type { RowWriter } from './writers';
 
+/** A write error as a message: the errno code named (ENOSPC: a full disk). */
+export function writeErrorText(err: NodeJS.ErrnoException): string {
+  return err.code && !err.message.includes(err.code) ? `${err.message} (${err.code})` : err.message;
+}
+
 /** Where the labelled rows go, and what happens to them when the run ends well or not. */
 export interface Output {
   stream: Writable;
@@ -22,15 +27,15 @@ export interface Output {
 
 /** A stream owned by the caller (stdout): flushed at the end, never ended, as ending stdout on a terminal never finishes. */
 export function streamOutput(stream: Writable, name = '<stdout>'): Output {
-  let broken = false;
-  stream.on('error', () => (broken = true));
-  const failed = (err: Error): never => {
-    throw new LabelError('OUTPUT_FAILED', `the output could not be written: ${err.message}`, { file: name });
+  let broken: NodeJS.ErrnoException | undefined;
+  stream.on('error', (err) => (broken ??= err));
+  const failed = (err: NodeJS.ErrnoException): never => {
+    throw new LabelError('OUTPUT_FAILED', `the output could not be written: ${writeErrorText(err)}`, { file: name });
   };
   return {
     stream,
     async write(writer, lr) {
-      if (broken) throw new LabelError('OUTPUT_FAILED', 'the output could not be written', { file: name });
+      if (broken) failed(broken);
       if (!writer.write(lr)) await writer.drain().catch(failed);
     },
     async commit(writer) {
@@ -124,7 +129,7 @@ export function fileOutput(file: string): Output {
         stream.once('error', reject);
         stream.end(() => resolve());
       }).catch((err: Error) => {
-        throw new LabelError('OUTPUT_FAILED', `the output could not be written: ${err.message}`, { file });
+        throw new LabelError('OUTPUT_FAILED', `the output could not be written: ${writeErrorText(err)}`, { file });
       });
       fs.renameSync(temp, file);
       renamed = true;

@@ -1,27 +1,51 @@
 import * as fs from 'node:fs';
 import { once } from 'node:events';
 import { stringify } from 'csv-stringify';
+import { LabelError } from '../errors';
 import type { BadRow } from '../types';
+import { checkOutputPath, writeErrorText } from './output';
 
-/** Bad rows under --on-error skip: line, code, reason and the raw record, as CSV. */
+/**
+ * Bad rows under --on-error skip: line, code, reason and the raw record, as CSV. A file that cannot
+ * be written (a full disk) fails the run with OUTPUT_FAILED naming it, never as an unhandled
+ * 'error' event; a folder that does not exist is OUTPUT_UNWRITABLE before any work.
+ */
 export class RejectsWriter {
   private readonly csv = stringify({ header: true, columns: ['line', 'code', 'reason', 'raw'], quoted_match: /\r/ });
   private readonly out: fs.WriteStream;
   private closed = false;
+  private failure?: LabelError;
+  private readonly failed: Promise<never>;
 
-  constructor(file: string) {
+  constructor(private readonly file: string) {
+    checkOutputPath(file);
     this.out = fs.createWriteStream(file);
+    let reject!: (err: LabelError) => void;
+    this.failed = new Promise<never>((_, r) => (reject = r));
+    this.failed.catch(() => undefined);
+    const fail = (err: NodeJS.ErrnoException) => {
+      if (this.failure) return;
+      this.failure = new LabelError('OUTPUT_FAILED', `the rejects file could not be written: ${writeErrorText(err)}`, { file });
+      reject(this.failure);
+    };
+    this.out.on('error', fail);
+    this.csv.on('error', fail);
     this.csv.pipe(this.out);
   }
 
   async write(bad: BadRow): Promise<void> {
-    if (!this.csv.write([bad.line, bad.code, bad.reason, bad.raw])) await once(this.csv, 'drain');
+    if (this.failure) throw this.failure;
+    if (!this.csv.write([bad.line, bad.code, bad.reason, bad.raw])) await Promise.race([once(this.csv, 'drain'), this.failed]);
   }
 
   async close(): Promise<void> {
-    if (this.closed) return;
+    if (this.closed) {
+      if (this.failure) throw this.failure;
+      return;
+    }
     this.closed = true;
-    this.csv.end();
-    await once(this.out, 'close');
+    if (!this.failure) this.csv.end();
+    if (!this.out.closed) await Promise.race([once(this.out, 'close'), this.failed]).catch(() => undefined);
+    if (this.failure) throw this.failure;
   }
 }

@@ -90,10 +90,25 @@ function predictionValues(lr: LabelledRow, opts: WriterOptions): (string | numbe
   return values;
 }
 
+/**
+ * A non-string JSON value as JSON text, for a CSV/TSV field or a Parquet string cell. JSON.parse
+ * reads any depth, but JSON.stringify recurses: a value nested some thousands of levels deep
+ * overflows the stack. That row is a bad row (JSON_TOO_DEEP), not a crash; JSONL output, which
+ * keeps the line as read, is not affected.
+ */
+export function jsonValueText(v: unknown, key: string): string {
+  try {
+    return JSON.stringify(v);
+  } catch (err) {
+    if (!(err instanceof RangeError)) throw err;
+    throw new RowProblem('JSON_TOO_DEEP', `the value of key '${key}' is nested too deeply to be written as text in a CSV, TSV or Parquet column; write JSONL, which keeps the line as it is`);
+  }
+}
+
 /** A JSON value as a CSV/TSV field: strings as they are, null and absent as empty, anything else as JSON. */
-function cell(v: unknown): string {
+function cell(v: unknown, key: string): string {
   if (v === undefined || v === null) return '';
-  return typeof v === 'string' ? v : JSON.stringify(v);
+  return typeof v === 'string' ? v : jsonValueText(v, key);
 }
 
 /** The input record as text, for a rejects file: JSONL keeps its line; CSV/TSV rows are written back from their fields. */
@@ -183,9 +198,9 @@ abstract class TableWriter implements RowWriter {
           `key '${unlisted}' is not among the columns taken from the first object; read a file (all keys are collected first) or write JSONL`,
         );
       }
-      fields = columns.map((c) => cell(object[c]));
+      fields = columns.map((c) => cell(object[c], c));
     }
-    return this.writeFields([...fields, ...predictionValues(lr, this.opts).map(cell)]);
+    return this.writeFields([...fields, ...predictionValues(lr, this.opts).map((v) => cell(v, ''))]);
   }
 
   abstract drain(): Promise<void>;

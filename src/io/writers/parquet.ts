@@ -19,6 +19,7 @@ import { Compression, Table as WasmTable, transformParquetStream, WriterProperti
 import { LabelError } from '../../errors';
 import type { LabelledRow } from '../../types';
 import { messageOf } from '../readers/parquet-errors';
+import { jsonValueText } from './index';
 
 export { parquetOutputPath } from '../output';
 import type { ParquetSource } from '../readers/parquet';
@@ -188,15 +189,14 @@ class Writer implements ParquetRowWriter {
       }
       if (this.cells.length === 0) this.cells = this.inputColumns.map(() => []);
       const cols = this.inputColumns;
-      for (let k = 0; k < cols.length; k++) {
-        let v: unknown;
-        if (row.fields) v = row.fields[k];
-        else {
-          v = row.object?.[cols[k]];
-          if (v !== undefined && v !== null && typeof v !== 'string') v = JSON.stringify(v);
-        }
-        this.cells[k].push((v as string | undefined) ?? null);
-      }
+      // Every cell first, then pushed: a row refused halfway (JSON_TOO_DEEP) must not leave the columns uneven.
+      const values = cols.map((c, k): string | null => {
+        if (row.fields) return row.fields[k] ?? null;
+        const v = row.object?.[c];
+        if (v === undefined || v === null) return null;
+        return typeof v === 'string' ? v : jsonValueText(v, c);
+      });
+      for (let k = 0; k < cols.length; k++) this.cells[k].push(values[k]);
     }
     const p = lr.prediction;
     const empty = p.labelId < 0;
