@@ -301,3 +301,19 @@ describe('item 8: errors, not stack traces', () => {
     expect(r.stdout).toBe('');
   });
 });
+
+describe('item 10: a model whose id2label disagrees with its output', () => {
+  test('10,000 labels for a 6-output graph: exit 2 MODEL_INVALID at load, nothing on stdout (it was exit 3 after the header)', async () => {
+    const bad = path.join(dir, 'model');
+    fs.mkdirSync(bad);
+    for (const f of fs.readdirSync(TINY_BERT)) fs.copyFileSync(path.join(TINY_BERT, f), path.join(bad, f));
+    const config = JSON.parse(fs.readFileSync(path.join(bad, 'config.json'), 'utf8'));
+    config.id2label = Object.fromEntries(Array.from({ length: 10000 }, (_, i) => [i, `l${i}`]));
+    delete config.label2id;
+    fs.writeFileSync(path.join(bad, 'config.json'), JSON.stringify(config));
+    const r = await run(['--model', bad, '--workers', '1'], { stdin: 'text\ni am happy\n' });
+    expect(r.stderr).toContain('MODEL_INVALID: cannot load the model: model output has shape [1, 6], expected [1, 10000]');
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+  });
+});

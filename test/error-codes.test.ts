@@ -87,14 +87,33 @@ describe.each(cases.map((c) => [c[0], c] as const))('%s', (_code, [code, fn, whe
   });
 });
 
-test('WORKER_FAILED: a batch the worker cannot run names its rows (model output shape against id2label)', async () => {
+test('MODEL_INVALID: an id2label that disagrees with the graph\'s output is found at load (it failed the first batch, exit 3)', async () => {
+  for (const labels of [1, 7]) {
+    const bad = path.join(dir, `labels-${labels}`);
+    fs.mkdirSync(bad);
+    for (const f of fs.readdirSync(TINY_BERT)) fs.copyFileSync(path.join(TINY_BERT, f), path.join(bad, f));
+    const config = JSON.parse(fs.readFileSync(path.join(bad, 'config.json'), 'utf8'));
+    config.id2label = Object.fromEntries(Array.from({ length: labels }, (_, i) => [i, `l${i}`]));
+    delete config.label2id;
+    fs.writeFileSync(path.join(bad, 'config.json'), JSON.stringify(config));
+    const out = new Collect();
+    await expectLabelError(() => labelFile(csv, out, { model: bad }), 'MODEL_INVALID', { file: bad, exitCode: 2, message: new RegExp(`model output has shape \\[1, 6\\], expected \\[1, ${labels}\\]`) });
+    expect(out.text()).toBe('');
+  }
+});
+
+test('WORKER_FAILED: a batch the worker cannot run names its rows (a config that claims more positions than the graph has)', async () => {
   const bad = path.join(dir, 'bad-model');
   fs.mkdirSync(bad);
   for (const f of fs.readdirSync(TINY_BERT)) fs.copyFileSync(path.join(TINY_BERT, f), path.join(bad, f));
   const config = JSON.parse(fs.readFileSync(path.join(bad, 'config.json'), 'utf8'));
-  config.id2label = { ...config.id2label, 6: 'boredom' };
+  config.max_position_embeddings = 512; // the graph's position table has 64 rows
   fs.writeFileSync(path.join(bad, 'config.json'), JSON.stringify(config));
-  await expectLabelError(() => labelFile(csv, new Collect(), { model: bad }), 'WORKER_FAILED', { file: csv, exitCode: 3, message: /^rows at lines 2: worker failed: model output has shape/ });
+  const tok = JSON.parse(fs.readFileSync(path.join(bad, 'tokenizer_config.json'), 'utf8'));
+  tok.model_max_length = 512;
+  fs.writeFileSync(path.join(bad, 'tokenizer_config.json'), JSON.stringify(tok));
+  const long = file('long.csv', `text\n${'word '.repeat(100)}\n`);
+  await expectLabelError(() => labelFile(long, new Collect(), { model: bad }), 'WORKER_FAILED', { file: long, exitCode: 3, message: /^rows at lines 2: worker failed: / });
   covered.add('WORKER_FAILED');
 });
 

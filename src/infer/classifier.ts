@@ -54,7 +54,18 @@ export class Classifier {
         `model.onnx takes inputs ${session.inputNames.join(', ')}; expected input_ids, attention_mask and optionally token_type_ids`,
       );
     }
-    return new Classifier(spec, session);
+    const classifier = new Classifier(spec, session);
+    // One text of two tokens through the graph now, so that an output that disagrees with id2label
+    // (1 or 10,000 labels for a 6-output graph) fails the loading (MODEL_INVALID, exit 2, nothing
+    // written) rather than the first batch (exit 3, the header already written). The output's
+    // declared shape may be symbolic; the result of a run is not.
+    try {
+      await classifier.classifyIds(Int32Array.of(spec.padId, spec.padId), Int32Array.of(0, 2));
+    } catch (err) {
+      await session.release().catch(() => undefined);
+      throw err;
+    }
+    return classifier;
   }
 
   /** Texts tokenized by this model's tokenizer: text i's ids are flat[offsets[i] .. offsets[i+1]). */
@@ -73,7 +84,7 @@ export class Classifier {
     const logits = results[this.session.outputNames[0]];
     const numOutputs = this.spec.numOutputs;
     if (logits.dims.length !== 2 || logits.dims[0] !== n || logits.dims[1] !== numOutputs) {
-      throw new Error(`model output has shape [${logits.dims.join(', ')}], expected [${n}, ${numOutputs}] (id2label has ${numOutputs} labels)`);
+      throw new Error(`model output has shape [${logits.dims.join(', ')}], expected [${n}, ${numOutputs}] (config.json's id2label has ${numOutputs} labels)`);
     }
     const { data, k } = selectOutputs(logits.data as Float32Array, n, numOutputs, this.spec.outputIndices);
     const out = toProbabilities(data, n, k, this.spec.multiLabel, this.spec.temperature, this.spec.bias);
