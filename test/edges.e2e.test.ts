@@ -317,3 +317,54 @@ describe('item 10: a model whose id2label disagrees with its output', () => {
     expect(r.stdout).toBe('');
   });
 });
+
+describe('item 9: memory follows the model\'s 128 tokens, not the record size', () => {
+  test('two 8 MB texts with a 160 MB heap (V8 limit for every thread): labelled, fields written whole (whole tokenization ran out of memory: WORKER_FAILED, exit 3)', async () => {
+    const words = 'i feel so happy today and sad tomorrow because the weather is strange'.split(' ');
+    const text = (seed: number) => {
+      const parts: string[] = [];
+      for (let i = 0, n = 0; n < 8_000_000; i++) {
+        const w = words[(i * 7 + seed) % words.length];
+        parts.push(w);
+        n += w.length + 1;
+      }
+      return parts.join(' ');
+    };
+    const f = path.join(dir, 'huge.csv');
+    const rows = [text(1), text(2)];
+    fs.writeFileSync(f, `id,text\n0,${rows[0]}\n1,${rows[1]}\n`);
+    const out = path.join(dir, 'out.csv');
+    const child = spawn(process.execPath, [BIN, '--model', 'fast', '--workers', '1', f, '-o', out], {
+      cwd: ROOT,
+      env: { ...process.env, NODE_OPTIONS: '--max-old-space-size=160' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c));
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(stderr).toContain('read 2, labelled 2, rejected 0');
+    expect(code).toBe(0);
+    const written = parse(fs.readFileSync(out)) as string[][];
+    expect(written.slice(1).map((r) => r[1])).toEqual(rows);
+  });
+});
+
+describe('item 9: parallelism has a bound', () => {
+  test.each([
+    [{ workers: 1000 }, /--workers must be at most \d+ \(4 × the \d+ available cores, at least 16\)/],
+    [{ threads: 1000 }, /--threads must be at most \d+/],
+  ])('createLabeller(%j): USAGE at once (it ran out of memory, or took 23 s to start)', async (opts, message) => {
+    const { createLabeller } = await import('../src/index');
+    const t0 = Date.now();
+    await expect(createLabeller({ model: TINY_BERT, ...opts })).rejects.toMatchObject({ code: 'USAGE', exitCode: 2, message: expect.stringMatching(message) });
+    expect(Date.now() - t0).toBeLessThan(1000);
+  });
+
+  test('the CLI: exit 2, nothing written; 16 workers still start (the bound is at least 16)', async () => {
+    const r = await run([...model.slice(0, 2), '--workers', '1000'], { stdin: 'text\nhi\n' });
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    const ok = await run(['--model', TINY_BERT, '--workers', '16', '--threads', '1'], { stdin: 'text\nhi\n' });
+    expect(ok.code).toBe(0);
+  });
+});

@@ -132,15 +132,32 @@ function positiveInt(name: string, value: number | string | undefined, fallback:
   return n;
 }
 
+/**
+ * The most workers (and onnxruntime threads per worker) accepted: a few times the cores, at least
+ * 16. More only compete for the cores, and each worker holds its own copy of the model:
+ * `{ workers: 1000 }` ran out of memory, `{ threads: 1000 }` took 23 s to start (issue #23).
+ */
+export function parallelismBound(cores = os.availableParallelism()): number {
+  return Math.max(16, 4 * cores);
+}
+
+function bounded(name: string, n: number, cores: number): number {
+  const max = parallelismBound(cores);
+  if (n > max) {
+    throw new LabelError('USAGE', `${name} must be at most ${max} (4 × the ${cores} available cores, at least 16): more only compete for the cores, and each worker holds a copy of the model; got ${n}`);
+  }
+  return n;
+}
+
 /** Workers default to the available cores; threads per worker share the cores between them. */
 export function normalizeLabellerOptions(opts: LabellerOptions = {}): LabellerConfig {
   const cores = os.availableParallelism();
-  const workers = positiveInt('--workers', opts.workers, cores);
+  const workers = bounded('--workers', positiveInt('--workers', opts.workers, cores), cores);
   return {
     model: EMBEDDED_MODELS[opts.model ?? DEFAULTS.model] ?? opts.model!,
     modelName: opts.model ?? DEFAULTS.model,
     workers,
-    threads: positiveInt('--threads', opts.threads, Math.max(1, Math.floor(cores / workers))),
+    threads: bounded('--threads', positiveInt('--threads', opts.threads, Math.max(1, Math.floor(cores / workers))), cores),
     batchSize: positiveInt('--batch-size', opts.batchSize, DEFAULTS.batchSize),
     neutral: opts.neutral ?? false,
   };

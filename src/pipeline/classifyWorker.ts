@@ -5,7 +5,7 @@
  */
 import type { BatchOutput } from '../types';
 import { Classifier, type ClassifierSpec } from '../infer/classifier';
-import { loadTokenizer } from '../tokenizer';
+import { encodeBounded, loadTokenizer } from '../tokenizer';
 import { labelShare } from './share';
 import { serveTasks } from './workerHost';
 
@@ -26,7 +26,8 @@ serveTasks<ShareTask, BatchOutput>(async (data) => {
   const { spec, modelDir, maxLength, emojiToWords, batchSize } = data as ClassifyWorkerData;
   const tokenizer = loadTokenizer(modelDir, maxLength, { emojiToWords });
   const classifier = await Classifier.create({ ...spec, padId: tokenizer.padId });
-  const encode = (t: string) => tokenizer.encode(t);
+  // Only as much of a text as can reach the model's maxLength tokens is tokenized (tokenizer/index.ts).
+  const encode = (t: string) => encodeBounded(tokenizer, t);
   const classify = (flat: Int32Array, offsets: Int32Array) => classifier.classifyIds(flat, offsets);
   return {
     async run(task) {

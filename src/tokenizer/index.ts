@@ -51,3 +51,42 @@ function loadModelTokenizer(modelDir: string, maxLength: number): TextTokenizer 
     `${modelDir} has no tokenizer.json: a model directory needs tokenizer.json, or vocab.txt + bpe.codes for a BERTweet tokenizer`,
   );
 }
+
+/**
+ * Characters of a text first handed to the tokenizer per token the model can read: a generous
+ * bound (English averages 4-5 characters a token), so that a text's first maxLength tokens nearly
+ * always lie in its first maxLength × 512 characters (65,536 for 128 tokens).
+ */
+export const CHARS_PER_TOKEN_BOUND = 512;
+
+/**
+ * The first `limit` characters of a text, or fewer: cut at a whitespace character when one is in
+ * the limit's second half, so that every word before the cut is tokenized as in the whole text
+ * (the pre-tokenizers of BERT, RoBERTa, XLM-R and BERTweet split at whitespace). A surrogate pair
+ * is never split.
+ */
+export function modelPrefix(text: string, limit: number): string {
+  if (text.length <= limit) return text;
+  for (let i = limit; i > limit / 2; i--) {
+    const c = text.charCodeAt(i);
+    if (c === 0x20 || c === 0x0a || c === 0x09 || c === 0x0d) return text.slice(0, i);
+  }
+  const c = text.charCodeAt(limit - 1);
+  return text.slice(0, c >= 0xd800 && c <= 0xdbff ? limit - 1 : limit);
+}
+
+/**
+ * The text's ids as `tok.encode(text)` gives them, tokenizing only as much of it as can reach the
+ * model's maxLength tokens: tokenizing a whole 8 MB record took 55-80 times its size in memory
+ * (issue #23). A prefix that already fills maxLength tokens gives the whole text's ids (the words
+ * before a whitespace cut are tokenized alike); one that does not (a 65,536-character word, long
+ * runs of characters the tokenizer drops) is grown fourfold until it does, or is the whole text.
+ * The field itself is written whole; only what the tokenizer sees is cut.
+ */
+export function encodeBounded(tok: TextTokenizer, text: string): number[] {
+  for (let limit = Math.max(1, tok.maxLength) * CHARS_PER_TOKEN_BOUND; ; limit *= 4) {
+    const prefix = modelPrefix(text, limit);
+    const ids = tok.encode(prefix);
+    if (prefix.length === text.length || ids.length >= tok.maxLength) return ids;
+  }
+}
