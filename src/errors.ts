@@ -81,6 +81,12 @@ const EXIT_BY_CODE: Record<ErrorCode, number> = {
 /** Every error code, for tests and documentation. */
 export const ERROR_CODES = Object.keys(EXIT_BY_CODE) as ErrorCode[];
 
+/** An error's message on one line, whatever was thrown (parquet-wasm throws strings as well as Errors). */
+export function messageOf(err: unknown): string {
+  const s = err instanceof Error ? err.message : String(err);
+  return s.replace(/\s+/g, ' ').trim();
+}
+
 export class LabelError extends Error {
   readonly code: ErrorCode;
   readonly file?: string;

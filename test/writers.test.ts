@@ -1,7 +1,7 @@
 import { parse } from 'csv-parse/sync';
 import { createRowWriter, outputNames } from '../src/io/writers';
 import type { Format, InputRow, LabelledRow } from '../src/types';
-import { RowProblem } from '../src/io/readers/common';
+import { RowProblem } from '../src/io/rowProblem';
 import { Collect } from './helpers';
 
 const id2label = ['sadness', 'joy'];

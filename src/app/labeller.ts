@@ -1,5 +1,3 @@
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { LabelError } from '../errors';
 import { loadModelInfo, type ModelInfo } from '../infer/modelDir';
 import type { ClassifyWorkerData, ShareTask } from '../pipeline/classifyWorker';
@@ -7,6 +5,7 @@ import { labelRows, type BatchRunner, type OutputItem } from '../pipeline/labelR
 import { PoolError, WorkerPool } from '../pipeline/pool';
 import type { BatchOutput, InputRow, ReadItem } from '../types';
 import { disableOrtTelemetry } from '../util/telemetry';
+import { workerScript } from '../util/workerScript';
 import { normalizeLabellerOptions, type LabellerConfig, type LabellerOptions } from './options';
 
 /** One text's result: `label` is null for an empty (or invisible-only) text, which is not labelled. */
@@ -19,13 +18,6 @@ export interface TextLabel {
 
 /** Young-generation size of each worker's V8 heap (MB): a batch's ids and results are small and short-lived (bench/README.md, "Memory"). */
 const WORKER_YOUNG_GEN_MB = 4;
-
-/** The compiled worker script; under ts-jest (running .ts sources) the build in dist/ is used. */
-function workerScript(): string {
-  const here = path.join(__dirname, '../pipeline/classifyWorker.js');
-  if (fs.existsSync(here)) return here;
-  return path.resolve(__dirname, '../../dist/pipeline/classifyWorker.js');
-}
 
 /**
  * A model loaded into a pool of worker threads, each with its own tokenizer and onnxruntime
@@ -77,7 +69,7 @@ export class Labeller implements BatchRunner {
     let pool: WorkerPool<ShareTask, BatchOutput>;
     try {
       pool = await WorkerPool.start<ShareTask, BatchOutput>({
-        script: workerScript(),
+        script: workerScript('pipeline/classifyWorker'),
         workerData,
         size: config.workers,
         resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GEN_MB },

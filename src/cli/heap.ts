@@ -3,9 +3,9 @@
  *
  * Every row passes through the main thread (parsed, tokenized, held in a window until its batch
  * comes back, then written), so rows outlive the young generation and die in the old one. V8 lets
- * that garbage pile up until the old generation reaches a limit it raises as the run goes on:
- * without collections the main heap reached ~100 MB on 200,000 rows and peak RSS grew +21% from
- * 20,000 rows, against +10% with a full collection every 2 s (bench/README.md, "Memory").
+ * that garbage pile up until the old generation reaches a limit it raises as the run goes on, so
+ * peak RSS would grow with the input; a full collection every 2 s keeps it near flat (measured in
+ * bench/README.md, "Memory").
  *
  * The collection needs `gc`, which Node exposes only when started with `--expose-gc`: the bin script
  * asks for it in its `#!` line. Started without it (`node bin/emotion-label.js`), nothing is

@@ -45,12 +45,6 @@ export class Progress {
     this.timer.unref();
   }
 
-  /** Rows finished (labelled or needing no model), with their input bytes. */
-  readonly onLabelled = (rows: number, bytes: number): void => {
-    this.rows += rows;
-    this.bytes += bytes;
-  };
-
   private draw(): void {
     if (!this.bar) return;
     const seconds = (Date.now() - this.started) / 1000;

@@ -13,8 +13,6 @@ export function writeErrorText(err: NodeJS.ErrnoException): string {
 /** Where the labelled rows go, and what happens to them when the run ends well or not. */
 export interface Output {
   stream: Writable;
-  /** The final path; undefined for a stream given by the caller (stdout). */
-  file?: string;
   /** Writes one row, waiting while the destination is full; OUTPUT_FAILED once the destination has failed. */
   write(writer: RowWriter, lr: LabelledRow): Promise<void>;
   /** Everything written is handed over (a file: renamed into place). */
@@ -59,10 +57,15 @@ export function checkOutputPath(file: string, what = 'output'): void {
   }
 }
 
+/** The temporary file a run writes beside its target `file` (a dot file named after it and the process). */
+export function partialPath(file: string): string {
+  return path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.partial`);
+}
+
 /** Opens a temporary file beside `file` ('wx'), or OUTPUT_UNWRITABLE naming `what` and the cause. */
 function openPartial(file: string, what: string): { temp: string; fd: number } {
   checkOutputPath(file, what);
-  const temp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.partial`);
+  const temp = partialPath(file);
   try {
     return { temp, fd: fs.openSync(temp, 'wx') };
   } catch (err) {
@@ -121,7 +124,6 @@ export function fileOutput(file: string): Output {
   let renamed = false;
   return {
     stream,
-    file,
     write: inner.write,
     async commit(writer) {
       await inner.commit(writer);

@@ -14,7 +14,7 @@ import {
   Unigram,
   WhitespaceSplitPreTokenizer,
 } from '@huggingface/tokenizers';
-import type { TextTokenizer } from './index';
+import type { TextTokenizer } from './textTokenizer';
 
 /*
  * Whitespace fixes. @huggingface/tokenizers uses JavaScript's \s and String.prototype.trim in a
@@ -40,8 +40,8 @@ const BERT_PRE_RE = new RegExp(`[^\\p{White_Space}${BERT_PUNCTUATION}]+|[${BERT_
 type Patchable = { [k: string]: unknown };
 
 /*
- * Unicode fixes in the normalizers (issue #11, items 14 and 15; found by comparing with
- * transformers on tiny models of several families).
+ * Unicode fixes in the normalizers, so that token ids match transformers' (the Rust tokenizers)
+ * for every family test/tokenizer-parity.test.ts covers.
  *
  * 1. BERT's tokenize_chinese_chars. @huggingface/tokenizers 0.2.0 (BertNormalizer.
  *    tokenize_chinese_chars) walks the text by UTF-16 code unit and tests charCodeAt(0), so a

@@ -3,14 +3,9 @@ import * as path from 'node:path';
 import { BertweetTokenizer } from './bertweet/index';
 import { emojiToWords } from './emojiWords';
 import { HfTokenizer } from './hf';
+import type { TextTokenizer } from './textTokenizer';
 
-export interface TextTokenizer {
-  /** token ids including special tokens (CLS/SEP or <s>/</s>), truncated to maxLength tokens total (special tokens kept) */
-  encode(text: string): number[];
-  /** id used to pad batches */
-  readonly padId: number;
-  readonly maxLength: number;
-}
+export type { TextTokenizer } from './textTokenizer';
 
 /** True when tokenizer_config.json names BERTweet's tokenizer class. */
 function saysBertweet(modelDir: string): boolean {

@@ -1,6 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import type { Schema } from 'apache-arrow';
-import { LabelError, type ErrorCode } from '../../errors';
+import { LabelError } from '../../errors';
+import { RowProblem } from '../rowProblem';
 import type { Format, ReadItem } from '../../types';
 
 export interface ReaderOptions {
@@ -32,13 +33,6 @@ export interface TableReader {
   stats: ReadStats;
 }
 
-/** A row that cannot be used; becomes a BadRow with the record's line. */
-export class RowProblem extends Error {
-  constructor(readonly code: ErrorCode, message: string) {
-    super(message);
-  }
-}
-
 /** Decodes one field or line, refusing what a silent replacement would hide. */
 export function decodeField(buf: Buffer): string {
   if (!isUtf8(buf)) throw new RowProblem('INVALID_UTF8', 'invalid UTF-8 byte sequence');
@@ -46,7 +40,7 @@ export function decodeField(buf: Buffer): string {
   return buf.toString('utf8');
 }
 
-export function missingColumn(what: string, name: string, found: string[], opts: ReaderOptions): LabelError {
+export function missingColumn(what: string, name: string, found: string[], opts: Pick<ReaderOptions, 'file'>): LabelError {
   // A JSONL stream read as CSV has a "header" that is a JSON object: say what would work.
   const hint = found[0]?.trimStart().startsWith('{') ? '; the input looks like JSON lines: add --format jsonl' : '';
   return new LabelError(
@@ -72,11 +66,17 @@ export function duplicateColumn(columns: readonly string[]): { name: string; fir
   return undefined;
 }
 
+/** Where column `name` is among `columns` (a header, a Parquet schema); throws MISSING_COLUMN naming what was found. */
+export function columnIndex(what: 'text' | 'label', name: string, columns: string[], opts: Pick<ReaderOptions, 'file'>): number {
+  const idx = columns.indexOf(name);
+  if (idx < 0) throw missingColumn(what, name, columns, opts);
+  return idx;
+}
+
 /** Where the text and (for eval) gold-label columns are in a header; throws MISSING_COLUMN, or COLUMN_DUPLICATE when one of them is named twice. */
 export function locateColumns(columns: string[], opts: ReaderOptions): { textIdx: number; labelIdx: number } {
-  const locate = (what: string, name: string): number => {
-    const idx = columns.indexOf(name);
-    if (idx < 0) throw missingColumn(what, name, columns, opts);
+  const locate = (what: 'text' | 'label', name: string): number => {
+    const idx = columnIndex(what, name, columns, opts);
     const again = columns.indexOf(name, idx + 1);
     if (again >= 0) {
       throw new LabelError('COLUMN_DUPLICATE', `columns ${idx + 1} and ${again + 1} are both named ${columnLabel(name)}: which one is the ${what} is ambiguous; rename one`, {

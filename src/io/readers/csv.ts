@@ -3,7 +3,8 @@ import { CsvError, Parser, type Options as CsvOptions } from 'csv-parse';
 import { LabelError } from '../../errors';
 import type { InputRow, ReadItem } from '../../types';
 import { delimiterOf } from '../formats';
-import { decodeField, goldOf, locateColumns, RowProblem, type ReaderOptions, type ReadStats, type TableReader } from './common';
+import { decodeField, goldOf, locateColumns, type ReaderOptions, type ReadStats, type TableReader } from './common';
+import { RowProblem } from '../rowProblem';
 
 /**
  * Decodes one field. The CSV parser hands fields over as latin1 strings (one char per byte: its
@@ -36,12 +37,11 @@ type Parsed = { record: string[]; raw: string; start: number; emptyLines: number
 /**
  * csv-parse's stream parser, each record tagged when it is pushed with the line where it starts,
  * from the parser's `info` (lines, empty lines, bytes so far: documented on the parser instance),
- * read at that moment, as the parser has just finished the record. This replaces csv-parse's
- * per-record context (the `info` and `on_record` options), which it builds twice per record, each
- * time by spreading its whole `info` and rendering the raw record again: that took more main-thread
- * time than the parsing itself (`node bench/csv-parse-options.mjs`; bench/README.md, "Main thread").
- * The bookkeeping runs in the same synchronous step as on_record did, so a fatal error (unclosed
- * quote) is still placed at the line where its record began.
+ * read at that moment, as the parser has just finished the record. csv-parse's own per-record
+ * context (the `info` and `on_record` options) is not used: it costs more main-thread time than the
+ * parsing itself (`node bench/csv-parse-options.mjs`; bench/README.md, "Main thread"). The
+ * bookkeeping runs in the same synchronous step as the push, so a fatal error (an unclosed quote)
+ * is placed at the line where its record began.
  */
 class LocatingParser extends Parser {
   /** The last pushed record's end line, and the empty lines counted up to it. */

@@ -2,7 +2,8 @@ import type { Readable } from 'node:stream';
 import type { ErrorCode } from '../../errors';
 import type { BadRow, InputRow, ReadItem } from '../../types';
 import { splitLines } from '../lines';
-import { decodeField, goldOf, RowProblem, stripBom, type ReaderOptions, type ReadStats, type TableReader } from './common';
+import { decodeField, goldOf, stripBom, type ReaderOptions, type ReadStats, type TableReader } from './common';
+import { RowProblem } from '../rowProblem';
 
 /**
  * JSON lines: one object per line. The line is kept as read (its trailing whitespace and the CR of a

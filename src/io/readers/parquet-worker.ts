@@ -8,23 +8,20 @@
  * A row group is decoded `sliceRows` rows at a time (parquet-wasm's offset/limit within the group;
  * a group of at most sliceRows rows is one read), each slice into batches of `batchRows` rows,
  * handed over one per request. parquet-wasm collects everything one read asks for before handing
- * any batch over (even in its stream()), and its WebAssembly memory never shrinks, so without the
- * slices the worker's decoded memory followed the input's row-group size: through the whole CLI
- * (tiny model, 1,000,000 rows of 100-character texts) a file in one 1,000,000-row group (pyarrow
- * writes up to 1,048,576 rows per group by default) peaked at 548 MB where 65,536-row groups
- * peaked at 348 MB; with the slices, 445 and 314 MB (bench/README.md, "Row groups larger than a
- * slice").
+ * any batch over (even in its stream()), and its WebAssembly memory never shrinks, so the slices
+ * are what bound the decoded rows this worker holds, whatever the input's row-group size
+ * (measured in bench/README.md, "Row groups larger than a slice").
  *
  * What the slices do not bound: each read fetches the group's whole compressed column chunks (no
  * page index is used), so those still grow with the group, and each slice re-decodes the pages
  * before its offset, so decoding a group costs time growing with the square of its size over
- * sliceRows: 1.5 s instead of 0.4 s for a 1,000,000-row group in 65,536-row slices, 82 instead of
- * 197 MB of WebAssembly memory (bench/parquet-wasm-read.mjs, bench/README.md). For groups of a few
- * million rows that is still small next to inference; it is the price of the bounded memory.
+ * sliceRows (bench/parquet-wasm-read.mjs measures it; bench/README.md has the figures). For groups
+ * of a few million rows that is small next to inference.
  */
 import { openAsBlob } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { ParquetFile, type RecordBatch } from 'parquet-wasm';
+import { messageOf } from '../../errors';
 
 export interface ParquetWorkerData {
   path: string;
@@ -41,7 +38,6 @@ export type FromParquetWorker =
 export type ToParquetWorker = { type: 'read'; group: number; batch: number };
 
 const port = parentPort!;
-const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err)).replace(/\s+/g, ' ').trim();
 
 /** A full collection, when node runs with --expose-gc (the CLI's bin script; workers inherit it). */
 const collect = (globalThis as { gc?: () => void }).gc;

@@ -1,20 +1,13 @@
-import { existsSync, promises as fsp } from 'node:fs';
-import path from 'node:path';
+import { promises as fsp } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { tableFromIPC, Type, type RecordBatch, type Schema, type Vector } from 'apache-arrow';
-import { LabelError } from '../../errors';
+import { LabelError, messageOf } from '../../errors';
 import type { InputRow, ReadItem } from '../../types';
-import { messageOf } from './parquet-errors';
-import { goldOf } from './common';
+import { workerScript } from '../../util/workerScript';
+import { columnIndex, goldOf, type ReadStats } from './common';
 import { fieldText, jsonText, jsonValue } from './parquet-json';
 import type { FromParquetWorker, ParquetWorkerData, ToParquetWorker } from './parquet-worker';
 
-/** The compiled worker script; under ts-jest (running .ts sources) the build in dist/ is used. */
-function workerScript(): string {
-  const here = path.join(__dirname, 'parquet-worker.js');
-  if (existsSync(here)) return here;
-  return path.resolve(__dirname, '../../../dist/io/readers/parquet-worker.js');
-}
 
 /** The decoding worker, one request at a time; a crash of the worker rejects the pending request. */
 class Decoder {
@@ -24,7 +17,7 @@ class Decoder {
 
   constructor(file: string, batchRows: number, sliceRows: number) {
     // A small young generation, as for the model workers: this thread only moves buffers through.
-    this.worker = new Worker(workerScript(), { workerData: { path: file, batchRows, sliceRows } satisfies ParquetWorkerData, resourceLimits: { maxYoungGenerationSizeMb: 4 } });
+    this.worker = new Worker(workerScript('io/readers/parquet-worker'), { workerData: { path: file, batchRows, sliceRows } satisfies ParquetWorkerData, resourceLimits: { maxYoungGenerationSizeMb: 4 } });
     this.worker.on('message', (m: FromParquetWorker) => {
       const p = this.pending;
       this.pending = undefined;
@@ -74,16 +67,6 @@ export const READ_BATCH_ROWS = 1024;
  */
 export const READ_SLICE_ROWS = 65_536;
 
-/**
- * Streaming Parquet reader: one row group at a time, READ_SLICE_ROWS rows at a time within it
- * (decoded by arrow-rs compiled to WebAssembly in a worker, handed to JS as Arrow RecordBatches of
- * READ_BATCH_ROWS rows), so memory is bounded by one slice and its row group's compressed column
- * chunks (in the worker) plus what the pipeline holds. Needs a path (Parquet's footer
- * is at the end): stdin is refused by the CLI.
- *
- * Rows: `line` is the 1-based row number in the file. A null text is a bad row TEXT_NOT_STRING
- * (as a JSON null is in JSONL); an empty string is a row (labelled with nulls, as in CSV).
- */
 export interface ParquetReaderOptions {
   /** Path of the Parquet file; also the FILE in error messages. */
   file: string;
@@ -94,19 +77,6 @@ export interface ParquetReaderOptions {
   batchRows?: number;
   /** Rows decoded at a time within a row group (default READ_SLICE_ROWS); tests make it small. */
   sliceRows?: number;
-}
-
-export interface ParquetReadStats {
-  rowGroups: number;
-  /** Row groups decoded so far. */
-  rowGroupsRead: number;
-  /** Rows in the file (from the footer). */
-  rows: number;
-  /** Compressed bytes of the row groups decoded so far, and of all of them (for progress). */
-  bytes: number;
-  totalBytes: number;
-  /** Kept for the CLI's ReadStats shape: Parquet has no blank lines. */
-  blankLines: number;
 }
 
 /** Where a row's typed values live: an Arrow batch of its row group and the row's index in it. */
@@ -132,7 +102,8 @@ export interface ParquetTable {
   /** The Arrow schema the rows' batches have (the writer's input schema). */
   schema: Schema;
   items: AsyncGenerator<ReadItem>;
-  stats: ParquetReadStats;
+  /** Parquet has no blank lines: always 0, for the ReadStats every reader reports. */
+  stats: ReadStats;
 }
 
 class Row implements ParquetInputRow {
@@ -176,6 +147,16 @@ function isStringType(typeId: Type, valueTypeId?: Type): boolean {
   return s(typeId) || (typeId === Type.Dictionary && s(valueTypeId));
 }
 
+/**
+ * Streaming Parquet reader: one row group at a time, READ_SLICE_ROWS rows at a time within it
+ * (decoded by arrow-rs compiled to WebAssembly in a worker, handed to JS as Arrow RecordBatches of
+ * READ_BATCH_ROWS rows), so memory is bounded by one slice and its row group's compressed column
+ * chunks (in the worker) plus what the pipeline holds. Needs a path (Parquet's footer
+ * is at the end): stdin is refused by the CLI.
+ *
+ * Rows: `line` is the 1-based row number in the file. A null text is a bad row TEXT_NOT_STRING
+ * (as a JSON null is in JSONL); an empty string is a row (labelled with nulls, as in CSV).
+ */
 export async function openParquet(path: string, opts: ParquetReaderOptions): Promise<ParquetTable> {
   const where = { file: opts.file };
   try {
@@ -204,35 +185,26 @@ export async function openParquet(path: string, opts: ParquetReaderOptions): Pro
   }
   const { groupRows, groupBytes } = opened;
   const groups = groupRows.length;
-  const stats: ParquetReadStats = {
-    rowGroups: groups,
-    rowGroupsRead: 0,
-    rows: groupRows.reduce((a, b) => a + b, 0),
-    bytes: 0,
-    totalBytes: groupBytes.reduce((a, b) => a + b, 0),
-    blankLines: 0,
-  };
+  const stats: ReadStats = { blankLines: 0 };
   const schema: Schema = tableFromIPC(opened.schema).schema;
   const columns = schema.fields.map((f) => f.name);
-  const found = columns.length ? columns.map((c) => `'${c}'`).join(', ') : '(none)';
-  const textIdx = columns.indexOf(opts.textColumn);
-  if (textIdx < 0) {
-    decoder.close();
-    throw new LabelError('MISSING_COLUMN', `no text column '${opts.textColumn}'; columns found: ${found}`, { ...where, line: 1 });
-  }
+  // Each check closes the decoder before it throws: nothing is read from a file that cannot be labelled.
+  const check = <T>(f: () => T): T => {
+    try {
+      return f();
+    } catch (err) {
+      decoder.close();
+      throw err;
+    }
+  };
+  const textIdx = check(() => columnIndex('text', opts.textColumn, columns, where));
   const textType = schema.fields[textIdx].type as { typeId: Type; dictionary?: { typeId: Type } };
   if (!isStringType(textType.typeId, textType.dictionary?.typeId)) {
     decoder.close();
     throw new LabelError('COLUMN_TYPE', `text column '${opts.textColumn}' has type ${String(schema.fields[textIdx].type)}, not a string`, where);
   }
-  let labelIdx = -1;
-  if (opts.labelColumn !== undefined) {
-    labelIdx = columns.indexOf(opts.labelColumn);
-    if (labelIdx < 0) {
-      decoder.close();
-      throw new LabelError('MISSING_COLUMN', `no label column '${opts.labelColumn}'; columns found: ${found}`, { ...where, line: 1 });
-    }
-  }
+  const labelColumn = opts.labelColumn;
+  const labelIdx = labelColumn === undefined ? -1 : check(() => columnIndex('label', labelColumn, columns, where));
 
   /** Asks for batch `batch` of row group `group`; the answer is awaited later (so marked as handled now). */
   const request = (group: number, batch: number): Promise<FromParquetWorker> => {
@@ -267,10 +239,6 @@ export async function openParquet(path: string, opts: ParquetReaderOptions): Pro
             );
           }
           next = !last ? request(g, k + 1) : g + 1 < groups ? request(g + 1, 0) : undefined;
-          if (k === 0) {
-            stats.rowGroupsRead = g + 1;
-            stats.bytes += groupBytes[g];
-          }
           for (const batch of batches) {
             const text = batch.getChildAt(textIdx)!;
             const gold = labelIdx >= 0 ? batch.getChildAt(labelIdx)! : undefined;

@@ -2,7 +2,8 @@ import type { Readable } from 'node:stream';
 import { LabelError } from '../../errors';
 import type { InputRow, ReadItem } from '../../types';
 import { splitLines, withoutCr } from '../lines';
-import { decodeField, goldOf, locateColumns, RowProblem, stripBom, type ReaderOptions, type ReadStats, type TableReader } from './common';
+import { decodeField, goldOf, locateColumns, stripBom, type ReaderOptions, type ReadStats, type TableReader } from './common';
+import { RowProblem } from '../rowProblem';
 
 /**
  * Tab-separated values as IANA's text/tab-separated-values defines them: one record per line,

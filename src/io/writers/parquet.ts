@@ -1,5 +1,4 @@
 import { createWriteStream, promises as fsp } from 'node:fs';
-import path from 'node:path';
 import { Writable } from 'node:stream';
 import {
   Field,
@@ -16,43 +15,14 @@ import {
   type DataType,
 } from 'apache-arrow';
 import { Compression, Table as WasmTable, transformParquetStream, WriterPropertiesBuilder } from 'parquet-wasm';
-import { LabelError } from '../../errors';
+import { LabelError, messageOf } from '../../errors';
 import type { LabelledRow } from '../../types';
-import { messageOf } from '../readers/parquet-errors';
+import { partialPath } from '../output';
+import type { ParquetSource } from '../readers/parquet';
 import { jsonValueText } from './index';
+import { addedColumns, checkOutputNames, type OutputNames } from './outputNames';
 
 export { parquetOutputPath } from '../output';
-import type { ParquetSource } from '../readers/parquet';
-
-/**
- * Streaming Parquet writer.
- *
- * Columns: the input's columns with their original Arrow/Parquet types and values (a Parquet input's
- * values are copied from its decoded row groups, never converted), then `label` (UTF-8 string),
- * `confidence` (float32: the model's probability as computed, not rounded) and, with scores, one
- * float32 column per label (`score_<label>`); all three null where nothing was predicted (empty text).
- * From CSV/TSV/JSONL input the input columns are nullable UTF-8 strings (explicit schema: CSV fields
- * as read; JSONL values that are strings as they are, others as their JSON text, missing/null as null).
- *
- * Row groups: `rowGroupSize` rows (default 65,536), cut by the encoder (arrow-rs). Rows are buffered
- * (as references into the input's batches, plus the predictions) only `chunkRows` at a time (default
- * 1,024), then handed to the encoder, which keeps its row group compressed in WebAssembly memory until
- * it is full. Buffering whole row groups here instead held two row groups of Arrow data in JS and a
- * whole row group's Arrow copy in WebAssembly memory, which never shrinks (bench/README.md, "Parquet
- * through the whole CLI"). Compression: zstd (default;
- * smaller files than snappy at a similar write speed here, and read by pyarrow, Spark, DuckDB,
- * Polars) or snappy.
- *
- * Output goes to a path only (a Parquet footer is written last; stdout is refused, see
- * parquetOutputPath): to `.<name>.<pid>.partial` beside it, renamed to the path by end(), removed by
- * abort() or a failure, so nothing is left at the final path unless the whole file was written.
- */
-export interface ParquetOutputNames {
-  label: string;
-  confidence: string;
-  /** One column per label (--scores), in label-id order; empty when off. */
-  scores: string[];
-}
 
 export interface ParquetWriterOptions {
   /** The final output path. */
@@ -64,11 +34,10 @@ export interface ParquetWriterOptions {
   /** CSV/TSV input: the header. JSONL input: leave inputSchema and inputColumns undefined (the first object's keys are used). */
   inputColumns?: string[];
   id2label: readonly string[];
-  names: ParquetOutputNames;
+  names: OutputNames;
   rowGroupSize?: number;
   /** Rows buffered before they are handed to the encoder (default ENCODE_CHUNK_ROWS). */
   chunkRows?: number;
-  compression?: 'zstd' | 'snappy';
 }
 
 export interface ParquetRowWriter {
@@ -85,6 +54,28 @@ export const DEFAULT_ROW_GROUP_SIZE = 65_536;
 export const ENCODE_CHUNK_ROWS = 1024;
 
 
+/**
+ * Streaming Parquet writer.
+ *
+ * Columns: the input's columns with their original Arrow/Parquet types and values (a Parquet input's
+ * values are copied from its decoded row groups, never converted), then `label` (UTF-8 string),
+ * `confidence` (float32: the model's probability as computed, not rounded) and, with scores, one
+ * float32 column per label (`score_<label>`); all three null where nothing was predicted (empty text).
+ * From CSV/TSV/JSONL input the input columns are nullable UTF-8 strings (explicit schema: CSV fields
+ * as read; JSONL values that are strings as they are, others as their JSON text, missing/null as null).
+ *
+ * Row groups: `rowGroupSize` rows (default 65,536), cut by the encoder (arrow-rs). Rows are buffered
+ * (as references into the input's batches, plus the predictions) only `chunkRows` at a time (default
+ * 1,024), then handed to the encoder, which keeps its row group compressed in WebAssembly memory until
+ * it is full: the Arrow data held in JS and in WebAssembly memory (which never shrinks) is one chunk,
+ * not a row group (bench/README.md, "Parquet through the whole CLI"). Compression: zstd (smaller
+ * files than snappy at a similar write speed, and read by pyarrow, Spark, DuckDB, Polars;
+ * bench/README.md, "Parquet libraries").
+ *
+ * Output goes to a path only (a Parquet footer is written last; stdout is refused, see
+ * parquetOutputPath): to `.<name>.<pid>.partial` beside it, renamed to the path by end(), removed by
+ * abort() or a failure, so nothing is left at the final path unless the whole file was written.
+ */
 export function createParquetWriter(opts: ParquetWriterOptions): ParquetRowWriter {
   return new Writer(opts);
 }
@@ -125,11 +116,11 @@ class Writer implements ParquetRowWriter {
     if (!(this.size >= 1)) throw new LabelError('USAGE', `row group size must be at least 1, not ${this.size}`);
     this.chunk = opts.chunkRows ?? ENCODE_CHUNK_ROWS;
     if (!(this.chunk >= 1)) throw new LabelError('USAGE', `chunk size must be at least 1, not ${this.chunk}`);
-    this.added = [opts.names.label, opts.names.confidence, ...opts.names.scores];
+    this.added = addedColumns(opts.names);
     this.scores = opts.names.scores.map(() => []);
     this.inputColumns = opts.inputSchema ? opts.inputSchema.fields.map((f) => f.name) : opts.inputColumns;
     if (this.inputColumns) this.checkNames(this.inputColumns);
-    this.tmp = path.join(path.dirname(opts.path), `.${path.basename(opts.path)}.${process.pid}.partial`);
+    this.tmp = partialPath(opts.path);
 
     const source = new ReadableStream<unknown>(
       {
@@ -143,7 +134,7 @@ class Writer implements ParquetRowWriter {
       { highWaterMark: 1 },
     );
     const props = new WriterPropertiesBuilder()
-      .setCompression(opts.compression === 'snappy' ? Compression.SNAPPY : Compression.ZSTD)
+      .setCompression(Compression.ZSTD)
       .setMaxRowGroupSize(this.size)
       .setCreatedBy('emotion-label (parquet-wasm)')
       .build();
@@ -160,18 +151,9 @@ class Writer implements ParquetRowWriter {
   }
 
   private checkNames(columns: string[]): void {
-    const seen = new Set(columns);
-    for (const name of this.added) {
-      if (seen.has(name)) {
-        throw new LabelError(
-          'COLUMN_CONFLICT',
-          `the input already has a column '${name}'; name the added columns with --label-name / --confidence-name`,
-          { file: this.file },
-        );
-      }
-      seen.add(name);
-    }
+    checkOutputNames(this.opts.names, columns, this.file);
   }
+
 
   write(lr: LabelledRow): boolean {
     if (this.failure) throw this.failure;

@@ -19,7 +19,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { TextTokenizer } from '../index';
+import type { TextTokenizer } from '../textTokenizer';
 import { FastBpe } from './fastBpe';
 import { normalizeTweet, PY_LSTRIP, PY_RSTRIP, PY_WORDS, pyStrip } from './tweetTokenizer';
 
