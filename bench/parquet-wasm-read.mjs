@@ -1,5 +1,5 @@
 // parquet-wasm alone: WebAssembly memory of reading every row group of FILE and turning each batch into
-// Arrow IPC (what src/io/readers/parquet-worker.ts does), by row-group read, stream() or offset/limit slices.
+// Arrow IPC (what src/io/readers/parquetWorker.ts does), by row-group read, stream() or offset/limit slices.
 //   node bench/parquet-wasm-read.mjs bench/out/pq-1000000.parquet read|stream|slice BATCH_ROWS
 import { openAsBlob } from 'node:fs';
 import { createRequire } from 'node:module';

@@ -3,8 +3,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { createLabeller, evaluate, labelFile, LabelError, type Labeller } from '../src/index';
-import { runCli, SAMPLES, TINY_BERT } from './cli';
-import { Collect } from './helpers';
+import { runCli, SAMPLES, TINY_BERT } from './helpers/cli';
+import { Collect } from './helpers/streams';
 
 /** The library API a Node program imports; the CLI is a thin shell over it. */
 interface Golden {

@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { toProbabilities } from '../src/infer/classifier';
 import { loadModelInfo } from '../src/infer/modelDir';
-import { runCli, SAMPLES, TINY_BERT } from './cli';
+import { runCli, SAMPLES, TINY_BERT } from './helpers/cli';
 
 /** A model directory like tiny-bert with config.json changed by `edit`. */
 function modelWith(edit: (config: Record<string, unknown>) => void): string {

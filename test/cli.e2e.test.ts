@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { runCli, SAMPLES, TINY_BERT } from './cli';
+import { runCli, SAMPLES, TINY_BERT } from './helpers/cli';
 
 interface Golden {
   labels: string[];

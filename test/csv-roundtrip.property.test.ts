@@ -7,7 +7,7 @@ import type { BatchOutput } from '../src/types';
 import { isBlankText, labelRows } from '../src/pipeline/labelRows';
 import type { BatchRunner } from '../src/pipeline/labelRows';
 import type { Format } from '../src/types';
-import { Collect, streamOf } from './helpers';
+import { Collect, streamOf } from './helpers/streams';
 
 const LABELS = ['sadness', 'joy', 'love', 'anger', 'fear', 'surprise'];
 

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { ROOT, runCli } from './cli';
+import { ROOT, runCli } from './helpers/cli';
 
 /**
  * The embedded model (and the fast model, fixtures/fast-model/) through the CLI against an independent reference: the golden file written by

@@ -5,7 +5,7 @@ import type { Command, Option } from 'commander';
 import { DEFAULTS } from '../src/app/options';
 import { createProgram, EXIT_CODE_HELP } from '../src/cli/main';
 import { ERROR_CODES, LabelError } from '../src/errors';
-import { DOC_PAGES, ROOT } from './cli';
+import { DOC_PAGES, ROOT } from './helpers/cli';
 
 /**
  * The documents against the code: links that resolve, the README's options and exit-code tables as

@@ -5,12 +5,12 @@ import { Readable, Writable } from 'node:stream';
 import { CsvError } from 'csv-parse';
 import { ERROR_CODES, type ErrorCode } from '../src/errors';
 import { evaluate, labelFile } from '../src/index';
-import { Collect, expectLabelError, readAll } from './helpers';
-import { SAMPLES, TINY_BERT } from './cli';
+import { Collect, expectLabelError, readAll } from './helpers/streams';
+import { SAMPLES, TINY_BERT } from './helpers/cli';
 
 /**
  * One case per error code the README lists, through the library API (the CLI maps the same errors
- * to its exit codes: test/bad-input.e2e.test.ts, test/first-contact.e2e.test.ts).
+ * to its exit codes: test/bad-input.e2e.test.ts, test/cli-options.e2e.test.ts).
  */
 const model = TINY_BERT;
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'el-codes-'));

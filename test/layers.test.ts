@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ROOT } from './cli';
+import { ROOT } from './helpers/cli';
 
 /**
  * Imports go one way: cli → report → app → pipeline → io, infer, metrics → tokenizer → util → types → errors.
@@ -43,4 +43,10 @@ test('every import in src/ goes down the layers (or stays in its folder)', () =>
     }
   }
   expect(wrong).toEqual([]);
+});
+
+test('one file-name style in src/: lowerCamelCase', () => {
+  const all = (dir: string): string[] =>
+    fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? [e.name, ...all(path.join(dir, e.name))] : [e.name]));
+  expect(all(SRC).filter((name) => !/^[a-z][a-zA-Z0-9]*(\.[a-z]+)?$/.test(name))).toEqual([]);
 });

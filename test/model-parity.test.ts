@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import { isBlankText } from '../src/pipeline/labelRows';
 import * as path from 'node:path';
-import { ROOT, runCli } from './cli';
+import { ROOT, runCli } from './helpers/cli';
 
 /**
  * Labels and probabilities through the CLI against the Hugging Face text-classification pipeline

@@ -2,7 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ROOT } from './cli';
+import { ROOT } from './helpers/cli';
 
 /**
  * The packed tarball as a user gets it: `npm pack`, installed into an empty project (its

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { runCli, ROOT, SAMPLES, TINY_BERT } from './cli';
+import { runCli, ROOT, SAMPLES, TINY_BERT } from './helpers/cli';
 
 /**
  * Parquet through the CLI, read back by pyarrow (the reference): every original column identical

@@ -1,6 +1,6 @@
 import { LabelError } from '../src/errors';
 import type { InputRow } from '../src/types';
-import { readAll, streamOf } from './helpers';
+import { readAll, streamOf } from './helpers/streams';
 
 const rows = (items: { kind: string }[]) => items.filter((i): i is InputRow => i.kind === 'row');
 

@@ -2,7 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { DOC_PAGES, ROOT } from './cli';
+import { DOC_PAGES, ROOT } from './helpers/cli';
 
 /**
  * Every command block of the user's documents (DOC_PAGES: the README, then docs/*.md and the

@@ -7,7 +7,7 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { BIN, ROOT, SAMPLES, TINY_BERT, runCli } from './cli';
+import { BIN, ROOT, SAMPLES, TINY_BERT, runCli } from './helpers/cli';
 
 const PYTHON = process.env.PYTHON ?? 'python3';
 const JOB = path.join(ROOT, 'integrations', 'spark', 'label.py');

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { BIN, ROOT, SAMPLES, TINY_BERT } from './cli';
+import { BIN, ROOT, SAMPLES, TINY_BERT } from './helpers/cli';
 
 /**
  * The CLI with a real terminal attached, through util-linux's `script`, which runs a command on a

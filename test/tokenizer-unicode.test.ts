@@ -1,7 +1,6 @@
 /**
- * The Unicode defects of @huggingface/tokenizers 0.2.0 that src/tokenizer/hf.ts works around
- * (issue #11, items 14 and 15, and the precompiled char map found while adding the ALBERT and XLM-R
- * fixtures). The expected values were checked with Python's tokenizers 0.23.3; the token-id corpus
+ * The Unicode defects of @huggingface/tokenizers 0.2.0 that src/tokenizer/hf.ts works around (CJK
+ * outside the BMP, per-character lowercasing, SentencePiece's precompiled char map). The expected values were checked with Python's tokenizers 0.23.3; the token-id corpus
  * in fixtures/parity covers the same cases against transformers. Each test below fails without its
  * patch.
  */

@@ -2,7 +2,7 @@ import { parse } from 'csv-parse/sync';
 import { createRowWriter, outputNames } from '../src/io/writers';
 import type { Format, InputRow, LabelledRow } from '../src/types';
 import { RowProblem } from '../src/io/rowProblem';
-import { Collect } from './helpers';
+import { Collect } from './helpers/streams';
 
 const id2label = ['sadness', 'joy'];
 const names = outputNames({ labelName: 'label', confidenceName: 'confidence', scores: false }, id2label);

@@ -5,8 +5,8 @@ import { LabelError, messageOf } from '../../errors';
 import type { InputRow, ReadItem } from '../../types';
 import { workerScript } from '../../util/workerScript';
 import { columnIndex, goldOf, type ReadStats } from './common';
-import { fieldText, jsonText, jsonValue } from './parquet-json';
-import type { FromParquetWorker, ParquetWorkerData, ToParquetWorker } from './parquet-worker';
+import { fieldText, jsonText, jsonValue } from './parquetJson';
+import type { FromParquetWorker, ParquetWorkerData, ToParquetWorker } from './parquetWorker';
 
 
 /** The decoding worker, one request at a time; a crash of the worker rejects the pending request. */
@@ -17,7 +17,7 @@ class Decoder {
 
   constructor(file: string, batchRows: number, sliceRows: number) {
     // A small young generation, as for the model workers: this thread only moves buffers through.
-    this.worker = new Worker(workerScript('io/readers/parquet-worker'), { workerData: { path: file, batchRows, sliceRows } satisfies ParquetWorkerData, resourceLimits: { maxYoungGenerationSizeMb: 4 } });
+    this.worker = new Worker(workerScript('io/readers/parquetWorker'), { workerData: { path: file, batchRows, sliceRows } satisfies ParquetWorkerData, resourceLimits: { maxYoungGenerationSizeMb: 4 } });
     this.worker.on('message', (m: FromParquetWorker) => {
       const p = this.pending;
       this.pending = undefined;
@@ -59,7 +59,7 @@ class Decoder {
 export const READ_BATCH_ROWS = 1024;
 
 /**
- * Rows decoded at a time within a row group (parquet-worker.ts): the decoded rows the reader holds
+ * Rows decoded at a time within a row group (parquetWorker.ts): the decoded rows the reader holds
  * are bounded by this many, whatever the input's row-group size; the compressed column chunks of
  * the row group being read are held too, and those grow with the group. A row group of at most
  * this many rows (DuckDB writes 122,880 at most, Polars 262,144, pyarrow 1,048,576) is decoded in
@@ -90,7 +90,7 @@ export interface ParquetSource {
  * the Parquet writer copies unchanged), and, computed only when asked for (getters), the forms for
  * the other writers: `fields` (CSV/TSV cells in column order), `raw` (the row as one JSON object
  * text, so the JSONL writer splices the added keys into it) and `object` (that JSON parsed). See
- * parquet-json.ts for the string/JSON form of each type.
+ * parquetJson.ts for the string/JSON form of each type.
  */
 export interface ParquetInputRow extends InputRow {
   parquet: ParquetSource;

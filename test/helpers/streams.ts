@@ -1,6 +1,6 @@
 import { Readable, Writable } from 'node:stream';
-import type { ReadItem } from '../src/types';
-import { openReader, type ReaderOptions } from '../src/io/readers';
+import type { ReadItem } from '../../src/types';
+import { openReader, type ReaderOptions } from '../../src/io/readers';
 
 /** A stream that yields the given chunks (strings or bytes) one by one. */
 export function streamOf(...chunks: (string | Buffer)[]): Readable {
@@ -33,10 +33,10 @@ export class Collect extends Writable {
  */
 export async function expectLabelError(
   fn: () => Promise<unknown> | unknown,
-  code: import('../src/errors').ErrorCode,
+  code: import('../../src/errors').ErrorCode,
   where: { file?: string; line?: number; exitCode?: number; message?: string | RegExp } = {},
 ) {
-  const { LabelError } = await import('../src/errors');
+  const { LabelError } = await import('../../src/errors');
   let err: unknown;
   try {
     await fn();

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 
-export const ROOT = path.resolve(__dirname, '..');
+export const ROOT = path.resolve(__dirname, '../..');
 export const BIN = path.join(ROOT, 'bin', 'emotion-label.js');
 export const TINY_BERT = path.join(ROOT, 'fixtures', 'models', 'tiny-bert');
 export const SAMPLES = path.join(ROOT, 'fixtures', 'samples');

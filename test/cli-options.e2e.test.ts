@@ -2,9 +2,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { runCli, SAMPLES, TINY_BERT } from './cli';
+import { runCli, SAMPLES, TINY_BERT } from './helpers/cli';
 
-/** What a new user hits in the first minutes: each case here was once a defect (issue #11). */
+/**
+ * The CLI's options and outputs as a user meets them: eval on the tool's own output, the names of the
+ * added columns, the -o checks, JSONL written as CSV, help and unknown options, the embedded models by name.
+ */
 const model = ['--model', TINY_BERT];
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'el-first-'));
 const write = (name: string, body: string) => {
