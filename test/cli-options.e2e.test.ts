@@ -151,7 +151,7 @@ describe('small things', () => {
   test('JSONL lines keep CRLF and trailing spaces', async () => {
     const r = await runCli(['--format', 'jsonl', ...model], { stdin: '{"text":"i am happy"}  \r\n{"text":"i am sad"}\n' });
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^\{"text":"i am happy","label":"\w+","confidence":[\d.]+\}  \r\n\{"text":"i am sad","label":"\w+","confidence":[\d.]+\}\n$/);
+    expect(r.stdout).toMatch(/^\{"text":"i am happy","label":"\w+","confidence":[\d.]+\} {2}\r\n\{"text":"i am sad","label":"\w+","confidence":[\d.]+\}\n$/);
   });
 });
 

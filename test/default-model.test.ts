@@ -83,7 +83,6 @@ function setFile(name: string, r: SetReference): string {
   return out;
 }
 if (!present) {
-  // eslint-disable-next-line no-console
   console.warn(`default-model tests skipped: the validation sets under ${DATA} are not there (they come with ../shared beside the repository)`);
 }
 /** Both validation sets, 4 CLI runs: slow on a busy two-core machine. */

@@ -41,7 +41,10 @@ function anchorsOf(text: string): Set<string> {
   const code = /^(```|~~~)[^\n]*\n[\s\S]*?^\1[^\n]*$/gm;
   for (const m of text.replace(code, '').matchAll(/^#{1,6}\s+(.+?)\s*#*\s*$/gm)) {
     const plain = m[1].replace(/\[([^\]]*)\]\([^)]*\)/g, '$1').replace(/[`*]/g, '');
-    const base = plain.toLowerCase().replace(/[^\p{L}\p{M}\p{N}\p{Pc} -]/gu, '').replace(/ /g, '-');
+    const base = plain
+      .toLowerCase()
+      .replace(/[^\p{L}\p{M}\p{N}\p{Pc} -]/gu, '')
+      .replace(/ /g, '-');
     const n = seen.get(base) ?? 0;
     seen.set(base, n + 1);
     anchors.add(n === 0 ? base : `${base}-${n}`);
@@ -77,7 +80,9 @@ describe('links', () => {
   });
 
   test('the anchor rules give the anchors GitHub gives', () => {
-    const a = anchorsOf('# Measure accuracy: `eval`\n## Second round: csv-parse\'s per-record context (2026-11-28, 03:19–04:01 UTC)\n## Set up\n## Set up\n```sh\n# not a heading\n```\n');
+    const a = anchorsOf(
+      "# Measure accuracy: `eval`\n## Second round: csv-parse's per-record context (2026-11-28, 03:19–04:01 UTC)\n## Set up\n## Set up\n```sh\n# not a heading\n```\n",
+    );
     expect([...a]).toEqual(['measure-accuracy-eval', 'second-round-csv-parses-per-record-context-2026-11-28-03190401-utc', 'set-up', 'set-up-1']);
   });
 });
@@ -129,7 +134,11 @@ describe.each([
     const re = new RegExp(`(<!-- ${marker}:begin -->\\n)([\\s\\S]*?)\\n(<!-- ${marker}:end -->)`);
     expect(readme).toMatch(re);
     const expected = render();
-    if (process.env.UPDATE_DOCS) fs.writeFileSync(path.join(ROOT, 'README.md'), readme.replace(re, (_m, a, _old, b) => `${a}${expected}\n${b}`));
+    if (process.env.UPDATE_DOCS)
+      fs.writeFileSync(
+        path.join(ROOT, 'README.md'),
+        readme.replace(re, (_m, a, _old, b) => `${a}${expected}\n${b}`),
+      );
     else expect(readme.match(re)![2]).toBe(expected);
   });
 });
@@ -143,7 +152,8 @@ test('the options table names every format and both embedded models (through --h
 test('--help prints each default from DEFAULTS, the one place they are written', () => {
   const table = optionsTable();
   const shown = (v: string | number) => (typeof v === 'number' && v >= 1024 * 1024 ? `${v / 1024 / 1024} MiB` : String(v));
-  for (const [key, value] of Object.entries(DEFAULTS)) expect([key, table]).toEqual([key, expect.stringContaining(`(default: ${/Name|Column/.test(key) ? `"${value}"` : shown(value)})`)]);
+  for (const [key, value] of Object.entries(DEFAULTS))
+    expect([key, table]).toEqual([key, expect.stringContaining(`(default: ${/Name|Column/.test(key) ? `"${value}"` : shown(value)})`)]);
 });
 
 test('docs/formats.md lists every error code with the exit code it ends a run with', () => {

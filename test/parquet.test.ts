@@ -190,7 +190,8 @@ describe('Parquet reader', () => {
     expect(row2).toMatchObject({ kind: 'row', line: 2, text: 'this is the worst day of my life #1' });
     const o = JSON.parse(row2.raw!);
     expect(o).toMatchObject({
-      i64: 9223372035854775800, // (JSON.parse rounds it; the raw text has every digit)
+      // eslint-disable-next-line no-loss-of-precision -- the point: JSON.parse rounds it, the raw text has every digit
+      i64: 9223372035854775800,
       dec_big: '1234567890123456789012345677.0000000001',
       ts_ns: '2024-03-30T22:15:00.123457790Z',
       ts_us: '2024-03-30T22:15:00.123457',

@@ -192,7 +192,12 @@ function descendants(root: number, table = psTable()): number[] {
   const queue = [root];
   while (queue.length) {
     const p = queue.shift()!;
-    for (const [pid, [ppid]] of table) if (ppid === p) (out.push(pid), queue.push(pid));
+    for (const [pid, [ppid]] of table) {
+      if (ppid === p) {
+        out.push(pid);
+        queue.push(pid);
+      }
+    }
   }
   return out;
 }
@@ -525,7 +530,12 @@ describeSpark('Spark job (integrations/spark/label.py)', () => {
       for (const w of workers) if (w.pid) stopGroup(w.pid, 'SIGTERM');
       if (master.pid) stopGroup(master.pid, 'SIGTERM');
       await sleep(2000);
-      for (const p of [master, ...workers]) if (p.pid) (stopGroup(p.pid), started.delete(p.pid));
+      for (const p of [master, ...workers]) {
+        if (p.pid) {
+          stopGroup(p.pid);
+          started.delete(p.pid);
+        }
+      }
     }
     await expectNothingLeft();
   }, 420_000);

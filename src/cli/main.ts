@@ -17,6 +17,8 @@ import { Progress } from './progress';
 /** How long a signalled run may go without handing a row to its output before it exits regardless. */
 const SIGNAL_GRACE_MS = 10_000;
 
+// package.json is outside src/ (tsc's rootDir), so it is read at run time rather than imported.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 const VERSION: string = require('../../package.json').version;
 
 /** The exit codes, as `--help` prints them; README.md's exit-code table is checked against this list (test/docs.test.ts). */

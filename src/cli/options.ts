@@ -69,7 +69,10 @@ export function commonOptions(): Option[] {
     new Option('--threads <n>', 'onnxruntime threads per worker; same bound (default: cores / workers)'),
     new Option('--batch-size <n>', `texts per inference batch (default: ${DEFAULTS.batchSize})`),
     new Option('--max-record-size <bytes>', `largest record accepted; guards against an unclosed quote (default: ${DEFAULTS.maxRecordSize / 1024 / 1024} MiB)`),
-    new Option('--on-error <policy>', `bad rows: fail (stop at the first) or skip (report them and go on) (default: ${DEFAULTS.onError})`).choices(['fail', 'skip']),
+    new Option('--on-error <policy>', `bad rows: fail (stop at the first) or skip (report them and go on) (default: ${DEFAULTS.onError})`).choices([
+      'fail',
+      'skip',
+    ]),
     new Option('--rejects <file>', 'with --on-error skip: write bad rows here (line, code, reason, raw text)'),
     new Option('--neutral', 'include "no emotion": the model\'s neutral label is one of the labels (a model that declares a neutral view only)'),
     new Option('--no-progress', 'no progress bar on stderr'),

@@ -28,7 +28,10 @@ export function checkOutputNames(names: OutputNames, inputColumns: readonly stri
   const added = addedColumns(names);
   const dup = added.find((n, i) => added.indexOf(n) !== i);
   if (dup !== undefined) {
-    throw new LabelError('USAGE', `the added columns would have two named '${dup}' (--label-name, --confidence-name and --scores' score_<label> columns must differ)`);
+    throw new LabelError(
+      'USAGE',
+      `the added columns would have two named '${dup}' (--label-name, --confidence-name and --scores' score_<label> columns must differ)`,
+    );
   }
   const clash = inputColumns?.find((c) => added.includes(c));
   if (clash !== undefined) {
