@@ -109,7 +109,7 @@ async function labelToParquet(
   inputColumns: (reader: TableReader, info: ModelInfo) => Promise<string[] | undefined>,
 ): Promise<RunSummary> {
   checkOutputPath(target);
-  // Loaded only for Parquet output: parquet-wasm and apache-arrow cost every run that loads them about 26 MB of memory.
+  // Loaded only for Parquet output: parquet-wasm and apache-arrow cost memory in every run that loads them (bench/README.md, "Parquet loaded only when used").
   const { createParquetWriter } = await import('../io/writers/parquet');
   return run(async (reader, info) => {
     const writer = createParquetWriter({

@@ -38,12 +38,10 @@ export class Classifier {
       executionMode: 'sequential',
       enableCpuMemArena: true,
       // Memory patterns are planned and kept per input shape; with a new (batch, length) shape for
-      // nearly every batch they only add up: peak RSS 20,000 → 60,000 rows +3.9% without, +7.7% with
-      // (bench/README.md, "Memory").
+      // nearly every batch they only add up, so peak RSS would grow with the run (bench/README.md, "Memory").
       enableMemPattern: false,
-      // onnxruntime fuses Add + LayerNormalization into SkipLayerNormalization, which on this CPU is
-      // slower than the two ops it replaces: 7.5% more rows/s for the embedded model without it
-      // (bench/README.md, "Optimization log"). It fires on int8 QDQ graphs like ours; on the float32
+      // onnxruntime fuses Add + LayerNormalization into SkipLayerNormalization, which on the CPUs
+      // measured is slower than the two ops (bench/README.md, "Optimization log"). It fires on int8 QDQ graphs like ours; on the float32
       // BERT/RoBERTa exports we checked it did not fire with or without this setting.
       extra: { optimization: { disable_specified_optimizers: 'SkipLayerNormFusion' } },
     });

@@ -45,8 +45,8 @@ const MIN_WINDOW = 4096;
 
 /**
  * Rows per share: one task for one worker, which tokenizes its texts and groups them by token count.
- * Wider shares pad less (1.4% more tokens than the texts need at 2048 rows, 2.5% at 1024, 9.3% at
- * 256 on the emotion and GoEmotions texts: `node bench/padding.mjs`) but report progress less often.
+ * Wider shares pad less (`node bench/padding.mjs` measures the padding per share size) but report
+ * progress less often.
  */
 const SHARE_SIZE = 1024;
 

@@ -14,7 +14,7 @@ export async function openReader(input: Readable | string, opts: ReaderOptions):
   // Which of the two the input is was settled with the options (normalizeRunOptions refuses Parquet from a stream).
   if (opts.format === 'parquet') {
     if (typeof input !== 'string') throw new Error('openReader: Parquet is read from a path');
-    // Loaded only for Parquet input: apache-arrow costs every run that loads it about 12 MB of memory.
+    // Loaded only for Parquet input: apache-arrow costs memory in every run that loads it (bench/README.md, "Parquet loaded only when used").
     const { openParquet } = await import('./parquet');
     return openParquet(input, { file: opts.file, textColumn: opts.textColumn, labelColumn: opts.labelColumn });
   }
