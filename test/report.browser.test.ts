@@ -6,7 +6,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { runCli, SAMPLES } from './cli';
+import type { Report } from '../src/metrics';
+import { runCli, SAMPLES } from './helpers/cli';
 
 /**
  * Both --report pages opened in a real headless Chromium (Debian's `chromium`, which .ci/run
@@ -34,7 +35,7 @@ const keep = process.env.REPORT_SCREENSHOTS;
 maybe('the --report pages in headless Chromium', () => {
   let context: BrowserContext;
   let page: Page;
-  let json: any;
+  let json: Report;
   const evalPage = path.join(dir, 'eval.html');
   const runPage = path.join(dir, 'run.html');
 
@@ -125,7 +126,7 @@ maybe('the --report pages in headless Chromium', () => {
       await page.goto(`file://${evalPage}`);
       await expectChartsDrawn({ heatmap: 1, 'grouped-bars': 1, xy: 2 });
       await expectVisibleText('n', String(json.n));
-      for (const k of ['accuracy', 'macro_f1', 'weighted_f1', 'ece']) await expectVisibleText(k, json[k].toFixed(4));
+      for (const k of ['accuracy', 'macro_f1', 'weighted_f1', 'ece'] as const) await expectVisibleText(k, json[k].toFixed(4));
       // the heatmap's diagonal counts are visible in the chart
       await expectVisibleText('cm', String(json.confusion_matrix[0][0]));
       await expectNotBlank(await page.screenshot({ fullPage: true }), `eval-${scheme}.png`);

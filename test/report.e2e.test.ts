@@ -4,7 +4,8 @@ import * as path from 'node:path';
 import { load, type CheerioAPI } from 'cheerio';
 import { parse } from 'csv-parse/sync';
 import { spawn } from 'node:child_process';
-import { BIN, ROOT, runCli, SAMPLES, TINY_BERT } from './cli';
+import type { ReliabilityBin, Report, SelectiveRow } from '../src/metrics';
+import { BIN, ROOT, runCli, SAMPLES, TINY_BERT } from './helpers/cli';
 
 /**
  * The --report pages, read back as a browser would parse them (cheerio's parse5), and every number
@@ -32,7 +33,7 @@ function expectSelfContained(html: string, $: CheerioAPI): void {
 }
 
 describe('eval --report', () => {
-  let json: any;
+  let json: Report;
   let $: CheerioAPI;
   let html: string;
   beforeAll(async () => {
@@ -52,7 +53,7 @@ describe('eval --report', () => {
 
   test('the headline figures equal eval --json (to the 4 decimals shown)', () => {
     expect(num(one($, '[data-k=n]'))).toBe(json.n);
-    for (const k of ['accuracy', 'macro_f1', 'weighted_f1', 'ece']) {
+    for (const k of ['accuracy', 'macro_f1', 'weighted_f1', 'ece'] as const) {
       expect(one($, `[data-k=${k}]`)).toMatch(/^\d\.\d{4}$/);
       expect(Math.abs(num(one($, `[data-k=${k}]`)) - json[k])).toBeLessThanOrEqual(5e-5 + 1e-12);
     }
@@ -72,7 +73,7 @@ describe('eval --report', () => {
 
   test('per-label precision, recall, F1 and support equal eval --json', () => {
     for (const l of json.labels) {
-      for (const m of ['precision', 'recall', 'f1']) {
+      for (const m of ['precision', 'recall', 'f1'] as const) {
         expect(Math.abs(num(one($, `[data-k=${m}][data-label=${l}]`)) - json.per_label[l][m])).toBeLessThanOrEqual(5e-5 + 1e-12);
       }
       expect(num(one($, `[data-k=support][data-label=${l}]`))).toBe(json.per_label[l].support);
@@ -82,14 +83,14 @@ describe('eval --report', () => {
   });
 
   test('the reliability table and the selective and coverage tables equal eval --json', () => {
-    const shown = json.reliability.map((b: any, i: number) => [b, i]).filter(([b]: any) => b.count > 0);
+    const shown = json.reliability.map((b, i) => [b, i] as [ReliabilityBin, number]).filter(([b]) => b.count > 0);
     expect($('[data-k=bin-count]').length).toBe(shown.length);
     for (const [b, i] of shown) {
       expect(num(one($, `[data-k=bin-count][data-bin=${i}]`))).toBe(b.count);
       expect(Math.abs(num(one($, `[data-k=bin-accuracy][data-bin=${i}]`)) - b.accuracy)).toBeLessThanOrEqual(5e-5 + 1e-12);
       expect(Math.abs(num(one($, `[data-k=bin-confidence][data-bin=${i}]`)) - b.confidence)).toBeLessThanOrEqual(5e-5 + 1e-12);
     }
-    expect(json.selective.map((s: any) => s.min_confidence)).toEqual([0.5, 0.7, 0.8, 0.9]);
+    expect(json.selective.map((s: SelectiveRow) => s.min_confidence)).toEqual([0.5, 0.7, 0.8, 0.9]);
     for (const [rows, prefix] of [[json.selective, 'sel'], [json.coverage_curve, 'curve']] as const) {
       expect($(`[data-k=${prefix}-n]`).length).toBe(rows.length);
       for (const s of rows) {

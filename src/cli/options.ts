@@ -96,6 +96,9 @@ export function evalOptions(): Option[] {
     new Option('--label-column <name>', `column (JSONL key) holding the gold label: a label name or id (default: ${quoted(DEFAULTS.labelColumn)})`),
     new Option('--json', 'print one JSON object instead of the table'),
     new Option('--min-confidence <p>', 'add this threshold to the selective table (coverage and accuracy of the rows at or above it)'),
-    new Option('--report <file.html>', 'also write a self-contained HTML page: headline figures, confusion heatmap, per-label bars, reliability diagram, coverage-accuracy curve'),
+    new Option(
+      '--report <file.html>',
+      'also write a self-contained HTML page: headline figures, confusion heatmap, per-label bars, reliability diagram, coverage-accuracy curve',
+    ),
   ];
 }

@@ -5,7 +5,7 @@ import { parse } from 'csv-parse/sync';
 import { ConfusionMatrix, HISTOGRAM_BINS, RunStats } from '../src/metrics';
 import { labelFile } from '../src/app/labelFile';
 import { readWrittenPredictions } from '../src/io/readBack';
-import { SAMPLES } from './cli';
+import { SAMPLES } from './helpers/cli';
 
 describe('RunStats: what a labelling run wrote, gathered row by row', () => {
   test('counts, shares, histogram bins [k/20, (k+1)/20) with 1 in the last, rows below each threshold', () => {
