@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { BIN, ROOT, TINY_BERT } from './cli';
+import { BIN, ROOT, TINY_BERT } from './helpers/cli';
 
 /** Issue #23 ("at the edges"): each test names its item. */
 

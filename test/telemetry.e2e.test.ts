@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { BIN, ROOT, TINY_BERT } from './cli';
+import { BIN, ROOT, TINY_BERT } from './helpers/cli';
 
 /**
  * Issue #23 item 6: onnxruntime-node ships ONNX Runtime's 1DS telemetry, on by default, which

@@ -25,10 +25,16 @@ const VERSION: string = require('../../package.json').version;
 export const EXIT_CODE_HELP: readonly (readonly [string, string])[] = [
   [`${EXIT.OK}`, 'every row labelled (or, for eval, scored)'],
   [`${EXIT.BAD_INPUT}`, 'bad input: a bad row with --on-error fail, rows rejected with --on-error skip, or (eval) nothing to score'],
-  [`${EXIT.USAGE}`, 'usage or set-up error (bad option, missing file, unreadable model, missing or duplicated column, unwritable -o or --report); nothing written'],
+  [
+    `${EXIT.USAGE}`,
+    'usage or set-up error (bad option, missing file, unreadable model, missing or duplicated column, unwritable -o or --report); nothing written',
+  ],
   [`${EXIT.RUNTIME}`, 'runtime failure (a worker crashed twice on the same rows, the output could not be written)'],
   [`${EXIT.SIGHUP}`, 'hung up (SIGHUP, the terminal closed): as SIGTERM'],
-  [`${EXIT.SIGINT}`, 'interrupted (SIGINT): the rows read so far were finished and written; a second signal stops at once, the process killed by it (a shell shows the same code)'],
+  [
+    `${EXIT.SIGINT}`,
+    'interrupted (SIGINT): the rows read so far were finished and written; a second signal stops at once, the process killed by it (a shell shows the same code)',
+  ],
   [`${EXIT.SIGQUIT}`, 'SIGQUIT is not handled: the process ends at once, nothing finished (a core dump where enabled)'],
   [`${EXIT.SIGTERM}`, 'terminated (SIGTERM): as SIGINT'],
 ];

@@ -79,10 +79,14 @@ export function locateColumns(columns: string[], opts: ReaderOptions): { textIdx
     const idx = columnIndex(what, name, columns, opts);
     const again = columns.indexOf(name, idx + 1);
     if (again >= 0) {
-      throw new LabelError('COLUMN_DUPLICATE', `columns ${idx + 1} and ${again + 1} are both named ${columnLabel(name)}: which one is the ${what} is ambiguous; rename one`, {
-        file: opts.file,
-        line: 1,
-      });
+      throw new LabelError(
+        'COLUMN_DUPLICATE',
+        `columns ${idx + 1} and ${again + 1} are both named ${columnLabel(name)}: which one is the ${what} is ambiguous; rename one`,
+        {
+          file: opts.file,
+          line: 1,
+        },
+      );
     }
     return idx;
   };

@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { stringify, type Stringifier } from 'csv-stringify';
 import { stringify as stringifySync } from 'csv-stringify/sync';
+import { LabelError } from '../../errors';
 import type { Format, InputRow, LabelledRow } from '../../types';
 import { delimiterOf } from '../formats';
 import { columnLabel, duplicateColumn } from '../readers/common';
