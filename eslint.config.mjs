@@ -13,6 +13,8 @@ export default tseslint.config(
     rules: {
       // NUL bytes and control characters are what the readers and the tokenizer look for.
       'no-control-regex': 'off',
+      // `{ dropped: _x, ...rest }` is how a key is left out of a copy.
+      '@typescript-eslint/no-unused-vars': ['error', { ignoreRestSiblings: true }],
     },
   },
   {

@@ -67,7 +67,6 @@ const MODELS = [
     .filter((v) => fs.existsSync(path.join(ROOT, 'fixtures', v.fixture, v.file)))
     .map((v) => ({ ...v, reference: JSON.parse(fs.readFileSync(path.join(ROOT, 'fixtures', v.fixture, v.file), 'utf8')) as Reference })),
 );
-const REFERENCE = MODELS[0].reference;
 const filesOf = (r: SetReference) => r.files ?? [r.file!];
 const present = MODELS.every((m) => Object.values(m.reference.sets).every((r) => filesOf(r).every((f) => fs.existsSync(path.join(DATA, f)))));
 const TMP = fs.mkdtempSync(path.join(os.tmpdir(), 'el-golden-'));

@@ -6,8 +6,8 @@ import fc from 'fast-check';
 import { loadModelInfo } from '../src/infer/modelDir';
 import { loadTokenizer } from '../src/tokenizer';
 import { emojiToWords } from '../src/tokenizer/emojiWords';
-import table from '../src/tokenizer/emoji-words.json';
-import { ROOT, runCli, TINY_BERT } from './cli';
+import table from '../src/tokenizer/emojiWords.json';
+import { ROOT, runCli, TINY_BERT } from './helpers/cli';
 
 /**
  * The emoji-as-words step (issue #24, item 1) against fixtures/parity/emoji-words.json, whose

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { CHARS_PER_TOKEN_BOUND, encodeBounded, loadTokenizer, modelPrefix, type TextTokenizer } from '../src/tokenizer';
-import { ROOT } from './cli';
+import { ROOT } from './helpers/cli';
 
 /**
  * Issue #23 item 9: only the part of a text that can reach the model's maxLength tokens is

@@ -4,8 +4,8 @@ import * as path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { createLabeller, evaluate, labelFile } from '../src';
 import { loadModelInfo } from '../src/infer/modelDir';
-import { expectLabelError } from './helpers';
-import { ROOT, runCli, SAMPLES, TINY_BERT } from './cli';
+import { expectLabelError } from './helpers/streams';
+import { ROOT, runCli, SAMPLES, TINY_BERT } from './helpers/cli';
 
 /**
  * "No emotion" as an answer (issue #24, item 2): a model directory that declares a neutral view

@@ -3,7 +3,7 @@
     from emoji_words import emoji_to_words, enabled
     emoji_to_words("so tired 😭😭")   # -> "so tired loudly crying face loudly crying face"
 
-The names come from the committed table src/tokenizer/emoji-words.json (made by
+The names come from the committed table src/tokenizer/emojiWords.json (made by
 training/fixtures/make_emoji_words.py from the `emoji` package), the same file the CLI reads, so
 training, training/evaluate_onnx.py and the CLI see the same text. The rules (greedy longest match;
 variation selectors and ZWJs right after a match dropped; one space between a name and a neighbour
@@ -23,7 +23,7 @@ from functools import lru_cache
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-TABLE = REPO / "src" / "tokenizer" / "emoji-words.json"
+TABLE = REPO / "src" / "tokenizer" / "emojiWords.json"
 GOLDEN = REPO / "fixtures" / "parity" / "emoji-words.json"
 CONFIG_KEY = "emoji_to_words"
 

@@ -34,7 +34,9 @@ export async function evaluateWithSummary(input: InputSpec, options: EvaluateOpt
               code: 'LABEL_UNKNOWN',
               reason:
                 `gold label '${lr.row.gold}' is neither a label of this model (${info.id2label.join(', ')}) nor an id 0–${info.id2label.length - 1}` +
-                (!info.neutral && info.neutralLabel !== undefined && lr.row.gold.trim() === info.neutralLabel ? ` (the model has a neutral view: add --neutral)` : ''),
+                (!info.neutral && info.neutralLabel !== undefined && lr.row.gold.trim() === info.neutralLabel
+                  ? ` (the model has a neutral view: add --neutral)`
+                  : ''),
               raw: rawRecord(lr.row, config.format),
             };
           }
