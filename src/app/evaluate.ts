@@ -1,4 +1,5 @@
 import { LabelError } from '../errors';
+import { REGISTRY } from '../io/formats';
 import { rawRecord } from '../io/writers';
 import { goldLabelId } from '../infer/modelDir';
 import { ConfusionMatrix, type Report } from '../metrics';
@@ -45,7 +46,7 @@ export async function evaluateWithSummary(input: InputSpec, options: EvaluateOpt
         },
         finish() {
           // JSONL has no header: a label key that no object has is the same mistake as a missing CSV column.
-          if (config.format === 'jsonl' && unscored > 0 && !reader.stats.labelKeySeen) {
+          if (REGISTRY[config.format].columns === 'keys' && unscored > 0 && !reader.stats.labelKeySeen) {
             throw new LabelError('MISSING_COLUMN', `no object has the label key '${config.labelColumn}'`, { file });
           }
           const r = m.report();

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import type { Writable } from 'node:stream';
 import type { ModelInfo } from '../infer/modelDir';
+import { REGISTRY } from '../io/formats';
 import { scanJsonlKeys } from '../io/jsonlKeys';
 import { checkOutputPath, fileOutput, parquetOutputPath, streamOutput } from '../io/output';
 import type { TableReader } from '../io/readers';
@@ -40,7 +41,8 @@ export async function labelFile(input: InputSpec, output: string | Writable, opt
     const names = outputNames(config, info.id2label);
     checkOutputNames(names, reader.columns, file);
     checkDistinctColumns(reader.columns, config.outputFormat, file);
-    if (config.format !== 'jsonl' || config.outputFormat === 'jsonl' || !seekable) return reader.columns;
+    // Only a format that knows its columns from its objects' keys (JSONL) written as one that needs them up front.
+    if (REGISTRY[config.format].columns !== 'keys' || REGISTRY[config.outputFormat].columns === 'keys' || !seekable) return reader.columns;
     const keys = await scanJsonlKeys(inputPath!, config.maxRecordSize);
     checkOutputNames(names, keys, file);
     return keys;
@@ -78,7 +80,7 @@ export async function labelFile(input: InputSpec, output: string | Writable, opt
     return summary;
   };
 
-  if (config.outputFormat === 'parquet') return labelToParquet(config, parquetOutputPath(typeof output === 'string' ? output : undefined), run, inputColumns);
+  if (REGISTRY[config.outputFormat].needsPath) return labelToParquet(config, parquetOutputPath(typeof output === 'string' ? output : undefined), run, inputColumns);
 
   // Before any work: a bad output path is a set-up error (exit 2), not a failure after the labelling.
   const out = typeof output === 'string' ? fileOutput(output) : streamOutput(output);

@@ -1,7 +1,7 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { LabelError } from '../errors';
-import { formatOfExtension, resolveFormat } from '../io/formats';
+import { formatOfExtension, REGISTRY, resolveFormat } from '../io/formats';
 import type { Format } from '../types';
 
 /** The embedded default model, shipped in the package's model/ folder. */
@@ -168,8 +168,8 @@ function normalizeRunOptions(opts: RunOptions, input: string | undefined): RunCo
   if (onError !== 'fail' && onError !== 'skip') throw new LabelError('USAGE', `--on-error must be fail or skip, got '${onError}'`);
   if (opts.rejects !== undefined && onError !== 'skip') throw new LabelError('USAGE', '--rejects needs --on-error skip');
   const format = resolveFormat(opts.format, input);
-  if (format === 'parquet' && input === undefined) {
-    throw new LabelError('USAGE', 'Parquet input needs a file: it cannot be read from stdin or a pipe (its footer comes last)');
+  if (REGISTRY[format].needsPath && input === undefined) {
+    throw new LabelError('USAGE', `${REGISTRY[format].title} input needs a file: it cannot be read from stdin or a pipe (its footer comes last)`);
   }
   return {
     ...normalizeLabellerOptions(opts),

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import type { Readable } from 'node:stream';
 import { LabelError } from '../errors';
+import { REGISTRY } from '../io/formats';
 import { openReader, type TableReader } from '../io/readers';
 import { checkOutputPath } from '../io/output';
 import { RowProblem } from '../io/rowProblem';
@@ -96,8 +97,10 @@ function openInput(input: RunInput, format: Format): { source: Readable | string
     const why = e.code === 'ENOENT' ? 'no such file' : e.code === 'EACCES' ? 'permission denied' : e.message;
     throw new LabelError('INPUT_NOT_FOUND', `cannot read input: ${why}`, { file: input });
   }
-  if (format === 'parquet') {
-    if (!regular) throw new LabelError('USAGE', 'Parquet input needs a regular file: it cannot be read from a pipe, FIFO or device (its footer comes last)', { file: input });
+  if (REGISTRY[format].needsPath) {
+    if (!regular) {
+      throw new LabelError('USAGE', `${REGISTRY[format].title} input needs a regular file: it cannot be read from a pipe, FIFO or device (its footer comes last)`, { file: input });
+    }
     return { source: input, name: input, size };
   }
   const stream = fs.createReadStream(input, { highWaterMark: 256 * 1024 });

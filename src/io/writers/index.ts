@@ -4,7 +4,7 @@ import { stringify, type Stringifier } from 'csv-stringify';
 import { stringify as stringifySync } from 'csv-stringify/sync';
 import { LabelError } from '../../errors';
 import type { Format, InputRow, LabelledRow } from '../../types';
-import { delimiterOf } from '../formats';
+import { delimiterOf, REGISTRY, unknownFormat } from '../formats';
 import { columnLabel, duplicateColumn } from '../readers/common';
 import { RowProblem } from '../rowProblem';
 import { addedColumns, type OutputNames } from './outputNames';
@@ -30,12 +30,12 @@ export interface WriterOptions {
  * Refused before anything is written (exit 2). A single empty name (pandas' index) is fine.
  */
 export function checkDistinctColumns(columns: readonly string[] | undefined, format: Format, file: string): void {
-  if (columns === undefined || (format !== 'jsonl' && format !== 'parquet')) return;
+  if (columns === undefined || !REGISTRY[format].uniqueNames) return;
   const dup = duplicateColumn(columns);
   if (dup === undefined) return;
   throw new LabelError(
     'COLUMN_DUPLICATE',
-    `columns ${dup.first} and ${dup.second} are both named ${columnLabel(dup.name)}, which ${format === 'jsonl' ? 'JSONL' : 'Parquet'} output cannot hold apart; rename one, or write CSV or TSV`,
+    `columns ${dup.first} and ${dup.second} are both named ${columnLabel(dup.name)}, which ${REGISTRY[format].title} output cannot hold apart; rename one, or write CSV or TSV`,
     { file, line: 1 },
   );
 }
@@ -104,14 +104,20 @@ export interface RowWriter {
   flush(): Promise<void>;
 }
 
+/** A writer to a stream, for every format but Parquet (which needs a path: writers/parquet.ts). */
 export function createRowWriter(out: Writable, opts: WriterOptions): RowWriter {
   switch (opts.format) {
     case 'jsonl':
       return new JsonlWriter(out, opts);
     case 'tsv':
       return new TsvWriter(out, opts);
-    default:
+    case 'csv':
+    case 'tsv-quoted':
       return new CsvWriter(out, opts);
+    case 'parquet':
+      throw new Error('createRowWriter: Parquet is written to a path, by createParquetWriter');
+    default:
+      return unknownFormat(opts.format);
   }
 }
 
