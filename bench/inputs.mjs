@@ -27,3 +27,36 @@ export function csvInput(prefix, n, splits) {
   fs.renameSync(file + '.tmp', file);
   return file;
 }
+
+/**
+ * bench/out/distinct-N.csv: N rows whose texts are all different, for speed runs that must not be
+ * helped by a cache of repeated texts. The emotion texts of train.csv + validation.csv (18,000) in
+ * order; on the k-th pass over them each text's words are rotated by k ("i feel sad today" →
+ * "feel sad today i" on the second pass), so every row keeps the words, and thus the token count,
+ * of a real text. A rotation that gives a text already seen (short texts, repeated words) is skipped.
+ */
+export function distinctCsvInput(n) {
+  fs.mkdirSync(outDir, { recursive: true });
+  const file = path.join(outDir, `distinct-${n}.csv`);
+  if (fs.existsSync(file)) return file;
+  const texts = ['train.csv', 'validation.csv'].flatMap((split) => parse(fs.readFileSync(path.join(dataDir, split)), { columns: true }).map((r) => r.text));
+  const words = texts.map((t) => t.split(' '));
+  const seen = new Set();
+  const rows = [];
+  for (let pass = 0; rows.length < n; pass++) {
+    const before = rows.length;
+    for (let i = 0; i < words.length && rows.length < n; i++) {
+      const w = words[i];
+      const k = pass % w.length;
+      const text = pass === 0 ? texts[i] : [...w.slice(k), ...w.slice(0, k)].join(' ');
+      if (pass > 0 && k === 0) continue;
+      if (seen.has(text)) continue;
+      seen.add(text);
+      rows.push([rows.length + 1, text]);
+    }
+    if (rows.length === before && pass > 200) throw new Error(`only ${rows.length} distinct texts`);
+  }
+  fs.writeFileSync(file + '.tmp', 'id,text\n' + stringify(rows));
+  fs.renameSync(file + '.tmp', file);
+  return file;
+}

@@ -23,6 +23,24 @@ export interface ClassifierSpec {
 }
 
 
+/** The session settings of every Classifier; exported so that bench/ceiling.mjs measures the model with the same ones. */
+export function sessionOptions(intraOpThreads: number): ort.InferenceSession.SessionOptions {
+  return {
+    graphOptimizationLevel: 'all',
+    intraOpNumThreads: intraOpThreads,
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    enableCpuMemArena: true,
+    // Memory patterns are planned and kept per input shape; with a new (batch, length) shape for
+    // nearly every batch they only add up, so peak RSS would grow with the run (bench/README.md, "Memory").
+    enableMemPattern: false,
+    // onnxruntime fuses Add + LayerNormalization into SkipLayerNormalization, which on the CPUs
+    // measured is slower than the two ops (bench/README.md, "Optimization log"). It fires on int8 QDQ graphs like ours; on the float32
+    // BERT/RoBERTa exports we checked it did not fire with or without this setting.
+    extra: { optimization: { disable_specified_optimizers: 'SkipLayerNormFusion' } },
+  };
+}
+
 /** One InferenceSession, created once and reused for every batch of token ids. */
 export class Classifier {
   private constructor(
@@ -31,20 +49,7 @@ export class Classifier {
   ) {}
 
   static async create(spec: ClassifierSpec): Promise<Classifier> {
-    const session = await ort.InferenceSession.create(spec.onnxPath, {
-      graphOptimizationLevel: 'all',
-      intraOpNumThreads: spec.intraOpThreads,
-      interOpNumThreads: 1,
-      executionMode: 'sequential',
-      enableCpuMemArena: true,
-      // Memory patterns are planned and kept per input shape; with a new (batch, length) shape for
-      // nearly every batch they only add up, so peak RSS would grow with the run (bench/README.md, "Memory").
-      enableMemPattern: false,
-      // onnxruntime fuses Add + LayerNormalization into SkipLayerNormalization, which on the CPUs
-      // measured is slower than the two ops (bench/README.md, "Optimization log"). It fires on int8 QDQ graphs like ours; on the float32
-      // BERT/RoBERTa exports we checked it did not fire with or without this setting.
-      extra: { optimization: { disable_specified_optimizers: 'SkipLayerNormFusion' } },
-    });
+    const session = await ort.InferenceSession.create(spec.onnxPath, sessionOptions(spec.intraOpThreads));
     const known = new Set(['input_ids', 'attention_mask', 'token_type_ids']);
     const unknown = session.inputNames.filter((n) => !known.has(n));
     if (!session.inputNames.includes('input_ids') || unknown.length > 0) {
