@@ -81,3 +81,23 @@ describe('SentencePiece precompiled char map', () => {
     expect([...graphemeClusters('a' + '\u0301'.repeat(1000) + 'b')].map((s) => s.length)).toEqual([1001, 1]);
   });
 });
+
+describe('speed paths give the ids of the full path (issue #27)', () => {
+  const bertModels = ['tiny-bert', 'tiny-bert-cased', 'tiny-electra', 'tiny-distilbert'];
+
+  test.each(bertModels)('%s: BertNormalizer’s printable-ASCII path is its full normalization', (name) => {
+    const tok = model(name);
+    const n = (tok as unknown as { tokenizer: { normalizer: { normalize(t: string): string; normalizeFully(t: string): string } } }).tokenizer.normalizer;
+    expect(typeof n.normalizeFully).toBe('function');
+    const ascii = fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)), maxLength: 60 });
+    // near misses: tab, newline, DEL, NUL, NBSP, an accent, a CJK ideograph, U+FFFD, a BOM
+    const other = fc.constantFrom('\t', '\n', '\r', '\x7f', '\0', '\u00a0', 'é', 'e\u0301', '我', '\ufffd', '\ufeff', 'Σ', '\u0085');
+    fc.assert(
+      fc.property(ascii, fc.option(other), ascii, (a, o, b) => {
+        const text = a + (o ?? '') + b;
+        expect(n.normalize(text)).toBe(n.normalizeFully(text));
+      }),
+      { numRuns: 500 },
+    );
+  });
+});

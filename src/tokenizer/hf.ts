@@ -72,6 +72,19 @@ export function spaceChineseChars(text: string): string {
   return text.replace(CHINESE_CHARS, ' $& ');
 }
 
+/** Only U+0020..U+007E: no control, no whitespace but the space, nothing NFD or the CJK rule changes. */
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+
+/**
+ * BertNormalizer for printable ASCII alone (most texts) without its steps: clean_text (drops
+ * controls, maps whitespace to ' '), the CJK spacing and accent stripping (NFD, drop Mn) all leave
+ * such a text as it is, and clean_text's regex per character was the largest part of normalizing
+ * (bench/README.md, "Fast model"). Other texts go through `full`.
+ */
+export function withAsciiPath(full: (text: string) => string, lowercase: boolean): (text: string) => string {
+  return (text) => (PRINTABLE_ASCII.test(text) ? (lowercase ? text.toLowerCase() : text) : full(text));
+}
+
 /** Lowercase like Rust's char::to_lowercase applied to each char (no Final_Sigma rule). */
 export function lowercaseByChar(text: string): string {
   if (!text.includes('\u03A3')) return text.toLowerCase(); // only Σ has a context-sensitive mapping
@@ -202,13 +215,15 @@ function patchNormalizer(n: unknown): void {
     const cfg = self.config ?? {};
     // Rust's BertNormalizer::normalize: clean_text, chinese chars, strip accents (default: when
     // lowercasing), lowercase
-    self.normalize = (text: string) => {
+    const full = (text: string) => {
       if (cfg.clean_text) text = self.clean_text(text);
       if (cfg.handle_chinese_chars) text = spaceChineseChars(text);
       if (cfg.strip_accents ?? cfg.lowercase) text = self.strip_accents(text);
       if (cfg.lowercase) text = lowercaseByChar(text);
       return text;
     };
+    self.normalize = withAsciiPath(full, cfg.lowercase === true);
+    (self as unknown as Patchable).normalizeFully = full; // for test/tokenizer-unicode.test.ts
   } else if (n instanceof PrecompiledNormalizer) {
     const charsmap = (n as unknown as Patchable).charsmap;
     if (typeof charsmap === 'string' && charsmap.length > 0) {
@@ -253,7 +268,9 @@ function patchPreTokenizer(p: unknown, config: Patchable | undefined): void {
 }
 
 /** The library's Unigram.encode appends with push(...pieces), which overflows the stack on one
- * pre-token of ~100k pieces (a long text without spaces); append in a loop instead. */
+ * pre-token of ~100k pieces (a long text without spaces); append in a loop instead.
+ * (A cache of each WordPiece word's pieces was tried for issue #27 and bought nothing measurable:
+ * bench/README.md, "Fast model".) */
 function patchModel(model: unknown): void {
   if (model instanceof Unigram) {
     const self = model as unknown as { tokenize: (t: string) => string[]; encode: (tokens: string[]) => string[] };
