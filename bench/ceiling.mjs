@@ -14,9 +14,10 @@
 //  * CLI: `node bin/emotion-label.js distinct-N.csv -o out.csv --no-progress --model M`, whole
 //    process; its start-up is the median wall time of 3 runs on a 1-row file (the input's first
 //    row), and rows/s after start-up = rows / (wall - start-up).
-//  * ratio = CLI rows/s after start-up ÷ ceiling rows/s.
+//  * ratio = CLI rows/s after start-up ÷ ceiling rows/s; beside it the ceiling's CPU per row ÷ the
+//    CLI's after start-up, which other processes on the cores disturb less than wall time.
 // Also per run: CPU seconds (user+sys) and the main thread's own CPU µs per row (from
-// /proc/PID/task/PID/stat, sampled every 50 ms until exit), the machine's load average, and
+// /proc/PID/task/PID/stat, sampled every 50 ms until exit), both less the 1-row run's (start-up), the machine's load average, and
 // otherCpu: cores' worth of CPU used by other processes meanwhile (a quiet machine shows ~0).
 //
 // Inputs: bench/out/distinct-N.csv (bench/inputs.mjs distinctCsvInput): every text different, so
@@ -168,16 +169,19 @@ async function main() {
     const common = ['--expose-gc', cliBin]; // --expose-gc: as the bin script's #! line starts node
     const tail = ['-o', out, '--no-progress', '--model', model, ...cliArgs];
     const starts = [];
-    for (let i = 0; i < 3; i++) starts.push((await runNode([...common, one, ...tail])).wall);
-    starts.sort((a, b) => a - b);
-    const startup = starts[1];
+    for (let i = 0; i < 3; i++) starts.push(await runNode([...common, one, ...tail]));
+    const mid = (key) => starts.map((x) => x[key]).sort((a, b) => a - b)[1];
+    const startup = mid('wall');
+    const startupCpuS = mid('cpuS');
+    const startupMainS = mid('mainS');
     const load = loadavg();
     const m = await runNode([...common, input, ...tail]);
     const written = fs.readFileSync(out, 'utf8').split('\n').length - 2;
     if (written !== n) throw new Error(`CLI wrote ${written} rows for ${n}`);
     return {
       rows: n, wall: m.wall, startup, rowsPerS: n / (m.wall - startup), rowsPerSEndToEnd: n / m.wall,
-      cpuS: m.cpuS, cpuUsPerRow: (m.cpuS / n) * 1e6, mainThreadUsPerRow: (m.mainS / n) * 1e6, otherCpu: m.otherCpu, loadBefore: load, loadAfter: loadavg(),
+      cpuS: m.cpuS - startupCpuS, cpuUsPerRow: ((m.cpuS - startupCpuS) / n) * 1e6, mainThreadUsPerRow: ((m.mainS - startupMainS) / n) * 1e6,
+      startupCpuS, otherCpu: m.otherCpu, loadBefore: load, loadAfter: loadavg(),
     };
   }
 
@@ -192,11 +196,14 @@ async function main() {
       const c = await ceiling(modelDir(model), texts);
       const k = await cli(model, input, n);
       const ratio = k.rowsPerS / c.rowsPerS;
-      results.push({ run: r, model, ceiling: { ...c, load: loadC }, cli: k, ratio });
+      // CPU per row of the ceiling ÷ the CLI's: what the ratio would be if both kept every core
+      // busy; less disturbed than wall times when other processes share the cores
+      const cpuRatio = c.cpuS / k.cpuS;
+      results.push({ run: r, model, ceiling: { ...c, load: loadC }, cli: k, ratio, cpuRatio });
       console.log(
         `run ${r} ${model.padEnd(7)} ${n} rows | ceiling ${c.rowsPerS.toFixed(0)} rows/s (${c.wall.toFixed(2)} s, ${((c.cpuS / n) * 1e6).toFixed(0)} CPU-µs/row, load ${loadC}, other ${c.otherCpu.toFixed(2)} cores)` +
           ` | CLI ${k.rowsPerS.toFixed(0)} rows/s after start-up ${k.startup.toFixed(2)} s (${k.wall.toFixed(2)} s, ${k.cpuUsPerRow.toFixed(0)} CPU-µs/row, main thread ${k.mainThreadUsPerRow.toFixed(1)} µs/row, load ${k.loadBefore}, other ${k.otherCpu.toFixed(2)} cores)` +
-          ` | ratio ${ratio.toFixed(3)}`,
+          ` | ratio ${ratio.toFixed(3)} (CPU per row: ${cpuRatio.toFixed(3)})`,
       );
     }
   }
