@@ -34,6 +34,10 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '..');
 const require = createRequire(import.meta.url);
 
+// ONNX Runtime's telemetry off before it loads (README: "Privacy"); the workers' runtime reads the
+// process environment this sets
+if (isMainThread && !process.env.ORT_DISABLE_TELEMETRY) process.env.ORT_DISABLE_TELEMETRY = '1';
+
 if (!isMainThread) {
   // ---- a ceiling worker: one session, its share of the batches, run when told --------------------
   const ort = require('onnxruntime-node');
