@@ -63,7 +63,7 @@ class LocatingParser extends Parser {
 /** CSV, and TSV with CSV-style quotes (`tsv-quoted`), through csv-parse. */
 export async function openCsv(input: Readable, opts: ReaderOptions): Promise<TableReader> {
   const stats: ReadStats = { blankLines: 0 };
-  const csvOptions: CsvOptions = {
+  const parser = new LocatingParser({
     bom: true,
     raw: true,
     encoding: 'latin1',
@@ -73,8 +73,7 @@ export async function openCsv(input: Readable, opts: ReaderOptions): Promise<Tab
     relax_quotes: true,
     skip_empty_lines: true,
     max_record_size: opts.maxRecordBytes,
-  };
-  const parser = new LocatingParser(csvOptions);
+  } satisfies CsvOptions);
   input.on('error', (err) => parser.destroy(err));
   // The parser counts the empty "line" after a final newline as blank; the last byte tells us to discount it.
   let endsWithNewline = false;
@@ -84,46 +83,16 @@ export async function openCsv(input: Readable, opts: ReaderOptions): Promise<Tab
   input.pipe(parser);
   const records = parser[Symbol.asyncIterator]() as AsyncIterator<Parsed>;
 
-  const translate = (err: unknown): Error => {
-    if (err instanceof CsvError) {
-      const { lastEndLine, lastEmpty } = parser;
-      const line = lastEndLine + 1 + (((err as unknown as { empty_lines?: number }).empty_lines ?? lastEmpty) - lastEmpty);
-      if (err.code === 'CSV_QUOTE_NOT_CLOSED') {
-        return new LabelError('CSV_QUOTE_NOT_CLOSED', 'quoted field is never closed (the quote opens in this record)', {
-          file: opts.file,
-          line,
-        });
-      }
-      if (err.code === 'CSV_MAX_RECORD_SIZE') {
-        return new LabelError(
-          'CSV_RECORD_TOO_LARGE',
-          `record is larger than ${opts.maxRecordBytes} bytes (--max-record-size); an unclosed quote is the usual cause`,
-          { file: opts.file, line },
-        );
-      }
-      return new LabelError('CSV_PARSE', err.message, { file: opts.file, line });
-    }
-    return err instanceof Error ? err : new Error(String(err));
-  };
-
   let first: IteratorResult<Parsed>;
   try {
     first = await records.next();
   } catch (err) {
-    throw translate(err);
+    throw parseError(err, parser, opts);
   }
   if (first.done) {
     return { columns: undefined, items: (async function* () {})(), stats };
   }
-  let columns: string[];
-  try {
-    columns = first.value.record.map(decodeLatin1Field);
-  } catch (err) {
-    throw new LabelError((err as RowProblem).code, `header: ${(err as Error).message}`, {
-      file: opts.file,
-      line: 1,
-    });
-  }
+  const columns = headerOf(first.value, opts);
   const { textIdx, labelIdx } = locateColumns(columns, opts);
   let lastBytes = first.value.bytes;
 
@@ -132,36 +101,62 @@ export async function openCsv(input: Readable, opts: ReaderOptions): Promise<Tab
       for (;;) {
         const next = await records.next();
         if (next.done) break;
-        const { record, raw, start, emptyLines, bytes } = next.value;
-        stats.blankLines = emptyLines;
-        const size = bytes - lastBytes;
-        lastBytes = bytes;
-        try {
-          if (record.length !== columns.length) {
-            throw new RowProblem(
-              'CSV_FIELD_COUNT',
-              `expected ${columns.length} fields as in the header, found ${record.length}`,
-            );
-          }
-          const fields = decodeRecord(record, raw);
-          const row: InputRow = { kind: 'row', line: start, text: fields[textIdx], fields, bytes: size };
-          if (labelIdx >= 0) row.gold = goldOf(fields[labelIdx]);
-          yield row;
-        } catch (err) {
-          if (!(err instanceof RowProblem)) throw err;
-          // the record as read, decoded only for the rows that need it
-          const rawText = Buffer.from(raw, 'latin1').toString('utf8').replace(/\r?\n$/, '');
-          yield { kind: 'bad', line: start, code: err.code, reason: err.message, raw: rawText, bytes: size };
-        }
+        stats.blankLines = next.value.emptyLines;
+        const size = next.value.bytes - lastBytes;
+        lastBytes = next.value.bytes;
+        yield rowOf(next.value, columns.length, textIdx, labelIdx, size);
       }
       stats.blankLines = (parser.info as { empty_lines: number }).empty_lines - (endsWithNewline ? 1 : 0);
     } catch (err) {
-      throw translate(err);
+      throw parseError(err, parser, opts);
     } finally {
       input.unpipe(parser);
       parser.destroy();
     }
   }
   return { columns, items: items(), stats };
+}
+
+/** csv-parse's error as ours, at the line where the record it was reading began. */
+function parseError(err: unknown, parser: LocatingParser, opts: ReaderOptions): Error {
+  if (!(err instanceof CsvError)) return err instanceof Error ? err : new Error(String(err));
+  const { lastEndLine, lastEmpty } = parser;
+  const line = lastEndLine + 1 + (((err as unknown as { empty_lines?: number }).empty_lines ?? lastEmpty) - lastEmpty);
+  if (err.code === 'CSV_QUOTE_NOT_CLOSED') {
+    return new LabelError('CSV_QUOTE_NOT_CLOSED', 'quoted field is never closed (the quote opens in this record)', { file: opts.file, line });
+  }
+  if (err.code === 'CSV_MAX_RECORD_SIZE') {
+    return new LabelError(
+      'CSV_RECORD_TOO_LARGE',
+      `record is larger than ${opts.maxRecordBytes} bytes (--max-record-size); an unclosed quote is the usual cause`,
+      { file: opts.file, line },
+    );
+  }
+  return new LabelError('CSV_PARSE', err.message, { file: opts.file, line });
+}
+
+/** The header's column names; a name that is not UTF-8 or holds a NUL is a set-up error at line 1. */
+function headerOf(first: Parsed, opts: ReaderOptions): string[] {
+  try {
+    return first.record.map(decodeLatin1Field);
+  } catch (err) {
+    throw new LabelError((err as RowProblem).code, `header: ${(err as Error).message}`, { file: opts.file, line: 1 });
+  }
+}
+
+/** One record as a row, or as a bad row (wrong field count, invalid UTF-8, a NUL byte) with the record as read. */
+function rowOf({ record, raw, start }: Parsed, width: number, textIdx: number, labelIdx: number, size: number): ReadItem {
+  try {
+    if (record.length !== width) throw new RowProblem('CSV_FIELD_COUNT', `expected ${width} fields as in the header, found ${record.length}`);
+    const fields = decodeRecord(record, raw);
+    const row: InputRow = { kind: 'row', line: start, text: fields[textIdx], fields, bytes: size };
+    if (labelIdx >= 0) row.gold = goldOf(fields[labelIdx]);
+    return row;
+  } catch (err) {
+    if (!(err instanceof RowProblem)) throw err;
+    // the record as read, decoded only for the rows that need it
+    const rawText = Buffer.from(raw, 'latin1').toString('utf8').replace(/\r?\n$/, '');
+    return { kind: 'bad', line: start, code: err.code, reason: err.message, raw: rawText, bytes: size };
+  }
 }
 

@@ -159,6 +159,29 @@ function isStringType(typeId: Type, valueTypeId?: Type): boolean {
  */
 export async function openParquet(path: string, opts: ParquetReaderOptions): Promise<ParquetTable> {
   const where = { file: opts.file };
+  await checkIsFile(path, where);
+  const batchRows = opts.batchRows ?? READ_BATCH_ROWS;
+  const sliceRows = opts.sliceRows ?? READ_SLICE_ROWS;
+  for (const [what, n] of [['batch', batchRows], ['slice', sliceRows]] as const) {
+    if (!(Number.isInteger(n) && n >= 1)) throw new LabelError('USAGE', `Parquet read ${what} size must be a positive integer, not ${n}`);
+  }
+  const decoder = new Decoder(path, batchRows, sliceRows);
+  const opened = await openFooter(decoder, where);
+  const schema: Schema = tableFromIPC(opened.schema).schema;
+  let found: { textIdx: number; labelIdx: number };
+  try {
+    found = locateColumns(schema, opts, where);
+  } catch (err) {
+    // nothing is read from a file that cannot be labelled
+    decoder.close();
+    throw err;
+  }
+  const items = readRows(decoder, opened, found, opts.textColumn, where);
+  return { columns: schema.fields.map((f) => f.name), schema, items, stats: { blankLines: 0 } };
+}
+
+/** INPUT_NOT_FOUND unless `path` is a file. */
+async function checkIsFile(path: string, where: { file: string }): Promise<void> {
   try {
     const st = await fsp.stat(path);
     if (!st.isFile()) throw new LabelError('INPUT_NOT_FOUND', `not a file: ${path}`, where);
@@ -166,12 +189,12 @@ export async function openParquet(path: string, opts: ParquetReaderOptions): Pro
     if (err instanceof LabelError) throw err;
     throw new LabelError('INPUT_NOT_FOUND', `cannot open input: ${messageOf(err)}`, where);
   }
-  const batchRows = opts.batchRows ?? READ_BATCH_ROWS;
-  const sliceRows = opts.sliceRows ?? READ_SLICE_ROWS;
-  for (const [what, n] of [['batch', batchRows], ['slice', sliceRows]] as const) {
-    if (!(Number.isInteger(n) && n >= 1)) throw new LabelError('USAGE', `Parquet read ${what} size must be a positive integer, not ${n}`);
-  }
-  const decoder = new Decoder(path, batchRows, sliceRows);
+}
+
+type Opened = Extract<FromParquetWorker, { type: 'opened' }>;
+
+/** The decoder's first answer: the row groups and the schema from the footer, or PARQUET_INVALID (the decoder closed). */
+async function openFooter(decoder: Decoder, where: { file: string }): Promise<Opened> {
   let opened: FromParquetWorker;
   try {
     opened = await decoder.next();
@@ -183,88 +206,94 @@ export async function openParquet(path: string, opts: ParquetReaderOptions): Pro
     const message = opened.type === 'error' ? opened.message : 'unexpected reply';
     throw new LabelError('PARQUET_INVALID', `not a valid Parquet file (corrupt or truncated?): ${message}`, where);
   }
-  const { groupRows, groupBytes } = opened;
-  const groups = groupRows.length;
-  const stats: ReadStats = { blankLines: 0 };
-  const schema: Schema = tableFromIPC(opened.schema).schema;
+  return opened;
+}
+
+/** The text column (a string column, else COLUMN_TYPE) and, for eval, the gold-label column (MISSING_COLUMN when absent). */
+function locateColumns(schema: Schema, opts: ParquetReaderOptions, where: { file: string }): { textIdx: number; labelIdx: number } {
   const columns = schema.fields.map((f) => f.name);
-  // Each check closes the decoder before it throws: nothing is read from a file that cannot be labelled.
-  const check = <T>(f: () => T): T => {
-    try {
-      return f();
-    } catch (err) {
-      decoder.close();
-      throw err;
-    }
-  };
-  const textIdx = check(() => columnIndex('text', opts.textColumn, columns, where));
+  const textIdx = columnIndex('text', opts.textColumn, columns, where);
   const textType = schema.fields[textIdx].type as { typeId: Type; dictionary?: { typeId: Type } };
   if (!isStringType(textType.typeId, textType.dictionary?.typeId)) {
-    decoder.close();
     throw new LabelError('COLUMN_TYPE', `text column '${opts.textColumn}' has type ${String(schema.fields[textIdx].type)}, not a string`, where);
   }
-  const labelColumn = opts.labelColumn;
-  const labelIdx = labelColumn === undefined ? -1 : check(() => columnIndex('label', labelColumn, columns, where));
+  const labelIdx = opts.labelColumn === undefined ? -1 : columnIndex('label', opts.labelColumn, columns, where);
+  return { textIdx, labelIdx };
+}
 
+/**
+ * The rows, row group by row group, batch by batch as the decoder hands them over; the next batch is
+ * asked for as soon as one arrives, so the worker decodes while these rows are labelled. Closes the
+ * decoder when done or abandoned.
+ */
+async function* readRows(
+  decoder: Decoder,
+  { groupRows, groupBytes }: Opened,
+  { textIdx, labelIdx }: { textIdx: number; labelIdx: number },
+  textColumn: string,
+  where: { file: string },
+): AsyncGenerator<ReadItem> {
+  const groups = groupRows.length;
   /** Asks for batch `batch` of row group `group`; the answer is awaited later (so marked as handled now). */
   const request = (group: number, batch: number): Promise<FromParquetWorker> => {
     const p = decoder.next({ type: 'read', group, batch });
     p.catch(() => undefined);
     return p;
   };
-
-  async function* items(): AsyncGenerator<ReadItem> {
-    let first = 1;
-    try {
-      // The next batch is asked for as soon as one arrives: the worker decodes while these rows are labelled.
-      let next = groups > 0 ? request(0, 0) : undefined;
-      for (let g = 0; g < groups; g++) {
-        let line = first;
-        // progress: each row stands for an equal share of its row group's compressed bytes
-        const rowBytes = groupBytes[g] / Math.max(1, groupRows[g]);
-        for (let k = 0, last = false; !last; k++) {
-          let batches: RecordBatch[];
-          try {
-            const reply = await next!;
-            if (reply.type !== 'batch' || reply.group !== g || reply.batch !== k) throw new Error(reply.type === 'error' ? reply.message : 'unexpected reply');
-            last = reply.last;
-            batches = reply.ipc.length > 0 ? tableFromIPC(reply.ipc).batches : [];
-          } catch (err) {
-            // `line`: the first row not handed on (the group's first, or the first of a later slice)
-            const end = first + groupRows[g] - 1;
-            throw new LabelError(
-              'PARQUET_INVALID',
-              `row group ${g} (rows ${first}-${end}) cannot be decoded${line > first ? ` from row ${line} on` : ''} (corrupt file?): ${messageOf(err)}`,
-              { ...where, line },
-            );
-          }
-          next = !last ? request(g, k + 1) : g + 1 < groups ? request(g + 1, 0) : undefined;
-          for (const batch of batches) {
-            const text = batch.getChildAt(textIdx)!;
-            const gold = labelIdx >= 0 ? batch.getChildAt(labelIdx)! : undefined;
-            for (let i = 0; i < batch.numRows; i++, line++) {
-              const t = text.get(i) as string | null;
-              const source = { batch, index: i };
-              if (typeof t !== 'string') {
-                yield { kind: 'bad', line, code: 'TEXT_NOT_STRING', reason: `'${opts.textColumn}' is null, not a string`, raw: rowJson(source), bytes: rowBytes };
-                continue;
-              }
-              const row = new Row(line, t, source);
-              row.bytes = rowBytes;
-              // a null or empty gold label: a row eval leaves unscored (and counts)
-              if (gold && gold.isValid(i)) row.gold = goldOf(fieldText(gold, i));
-              yield row;
-            }
-          }
+  let first = 1;
+  try {
+    let next = groups > 0 ? request(0, 0) : undefined;
+    for (let g = 0; g < groups; g++) {
+      let line = first;
+      // progress: each row stands for an equal share of its row group's compressed bytes
+      const rowBytes = groupBytes[g] / Math.max(1, groupRows[g]);
+      for (let k = 0, last = false; !last; k++) {
+        let batches: RecordBatch[];
+        try {
+          const reply = await next!;
+          if (reply.type !== 'batch' || reply.group !== g || reply.batch !== k) throw new Error(reply.type === 'error' ? reply.message : 'unexpected reply');
+          last = reply.last;
+          batches = reply.ipc.length > 0 ? tableFromIPC(reply.ipc).batches : [];
+        } catch (err) {
+          // `line`: the first row not handed on (the group's first, or the first of a later slice)
+          const end = first + groupRows[g] - 1;
+          throw new LabelError(
+            'PARQUET_INVALID',
+            `row group ${g} (rows ${first}-${end}) cannot be decoded${line > first ? ` from row ${line} on` : ''} (corrupt file?): ${messageOf(err)}`,
+            { ...where, line },
+          );
         }
-        if (line !== first + groupRows[g]) {
-          throw new LabelError('PARQUET_INVALID', `row group ${g} has ${line - first} rows, its metadata says ${groupRows[g]}`, { ...where, line: first });
+        next = !last ? request(g, k + 1) : g + 1 < groups ? request(g + 1, 0) : undefined;
+        for (const batch of batches) {
+          yield* batchRows(batch, line, textIdx, labelIdx, textColumn, rowBytes);
+          line += batch.numRows;
         }
-        first = line;
       }
-    } finally {
-      decoder.close();
+      if (line !== first + groupRows[g]) {
+        throw new LabelError('PARQUET_INVALID', `row group ${g} has ${line - first} rows, its metadata says ${groupRows[g]}`, { ...where, line: first });
+      }
+      first = line;
     }
+  } finally {
+    decoder.close();
   }
-  return { columns, schema, items: items(), stats };
+}
+
+/** One Arrow batch's rows, numbered from `line`: a null text is a bad row TEXT_NOT_STRING. */
+function* batchRows(batch: RecordBatch, line: number, textIdx: number, labelIdx: number, textColumn: string, rowBytes: number): Generator<ReadItem> {
+  const text = batch.getChildAt(textIdx)!;
+  const gold = labelIdx >= 0 ? batch.getChildAt(labelIdx)! : undefined;
+  for (let i = 0; i < batch.numRows; i++, line++) {
+    const t = text.get(i) as string | null;
+    const source = { batch, index: i };
+    if (typeof t !== 'string') {
+      yield { kind: 'bad', line, code: 'TEXT_NOT_STRING', reason: `'${textColumn}' is null, not a string`, raw: rowJson(source), bytes: rowBytes };
+      continue;
+    }
+    const row = new Row(line, t, source);
+    row.bytes = rowBytes;
+    // a null or empty gold label: a row eval leaves unscored (and counts)
+    if (gold && gold.isValid(i)) row.gold = goldOf(fieldText(gold, i));
+    yield row;
+  }
 }
