@@ -118,79 +118,12 @@ export async function* labelRows(
 ): AsyncGenerator<OutputItem> {
   const shareSize = opts.shareSize ?? SHARE_SIZE;
   const windowSize = opts.windowSize ?? Math.max(MIN_WINDOW, shareSize * runner.size);
-  const it = items[Symbol.asyncIterator]();
+  const reader = new WindowReader(items[Symbol.asyncIterator](), windowSize, opts.signal);
   const inflight: Promise<OutputItem[]>[] = [];
-  let done = false;
-  let readError: unknown;
-
-  // A read still pending when the last window was cut short by idle input; the next window starts with it.
-  let pending: Promise<IteratorResult<ReadItem>> | undefined;
-  // One wait at a time: the current read's resolver, which the abort listener and the idle timer
-  // (one per window, re-armed while rows keep coming; not one per row, which cost more main-thread
-  // time than parsing the row: bench/README.md, "Main thread") may settle first.
-  let settle: ((w: Wait<ReadItem>) => void) | undefined;
-  let lastRead = 0;
-  let idleArmed = false;
-  let timer: NodeJS.Timeout | undefined;
-  const onAbort = () => settle?.({ kind: 'aborted' });
-  opts.signal?.addEventListener('abort', onAbort, { once: true });
-  const checkIdle = () => {
-    const since = performance.now() - lastRead;
-    if (idleArmed && since >= IDLE_MS) settle?.({ kind: 'idle' });
-    else timer = setTimeout(checkIdle, Math.max(1, IDLE_MS - since));
-  };
-  // Waits for each read, giving up when the signal aborts (a reader blocked on an idle pipe must not
-  // keep SIGINT from taking effect) or, once the window has rows (or labelled rows wait to be
-  // yielded: `quiet`), when the input goes quiet: rows trickling in through a pipe are labelled
-  // without waiting for a full window. The read itself is not lost: the next window starts with it.
-  const readWindow = async (quiet: boolean): Promise<ReadItem[]> => {
-    const window: ReadItem[] = [];
-    lastRead = performance.now();
-    timer = setTimeout(checkIdle, IDLE_MS);
-    try {
-      while (window.length < windowSize) {
-        if (opts.signal?.aborted) {
-          done = true;
-          break;
-        }
-        const read = pending ?? it.next();
-        pending = undefined;
-        read.catch(() => undefined); // a read abandoned on abort may fail once its stream is destroyed
-        idleArmed = window.length > 0 || quiet;
-        let wait: Wait<ReadItem>;
-        try {
-          wait = await new Promise<Wait<ReadItem>>((resolve, reject) => {
-            settle = resolve;
-            read.then((result) => resolve({ kind: 'item', result }), reject);
-          });
-        } catch (err) {
-          readError = err;
-          done = true;
-          break;
-        } finally {
-          settle = undefined;
-        }
-        if (wait.kind === 'idle') {
-          pending = read;
-          break;
-        }
-        if (wait.kind === 'aborted' || wait.result.done) {
-          done = true;
-          break;
-        }
-        window.push(wait.result.value);
-        lastRead = performance.now();
-      }
-    } finally {
-      clearTimeout(timer);
-    }
-    return window;
-  };
-
   try {
     for (;;) {
-      while (!done && inflight.length < WINDOWS_IN_FLIGHT) {
-        const window = await readWindow(inflight.length > 0);
+      while (!reader.done && inflight.length < WINDOWS_IN_FLIGHT) {
+        const window = await reader.read(inflight.length > 0);
         if (window.length === 0) break;
         const p = labelWindow(window, runner, shareSize, opts.onLabelled);
         p.catch(() => undefined); // awaited below; this only keeps a later window's failure from going unhandled
@@ -200,11 +133,94 @@ export async function* labelRows(
       if (!head) break;
       for (const item of await head) yield item;
     }
-    if (readError !== undefined) throw readError;
+    if (reader.error !== undefined) throw reader.error;
   } finally {
-    opts.signal?.removeEventListener('abort', onAbort);
-    // Close the reader early unless a read is still outstanding (closing would wait for it; the
-    // caller destroys the input stream instead).
-    if (!done && !pending) await it.return?.();
+    await reader.close();
+  }
+}
+
+/**
+ * Reads the input a window at a time, giving up on a read when the signal aborts (a reader blocked
+ * on an idle pipe must not keep SIGINT from taking effect) or, once the window has rows (or labelled
+ * rows wait to be yielded: `quiet`), when the input goes quiet: rows trickling in through a pipe are
+ * labelled without waiting for a full window. A read given up on is not lost: the next window
+ * starts with it.
+ */
+class WindowReader {
+  /** The input is finished: read to its end, failed (see `error`) or aborted. */
+  done = false;
+  error: unknown;
+  // A read still pending when the last window was cut short by idle input; the next window starts with it.
+  private pending: Promise<IteratorResult<ReadItem>> | undefined;
+  // One wait at a time: the current read's resolver, which the abort listener and the idle timer
+  // (one per window, re-armed while rows keep coming; not one per row, which cost more main-thread
+  // time than parsing the row: bench/README.md, "Main thread") may settle first.
+  private settle: ((w: Wait<ReadItem>) => void) | undefined;
+  private lastRead = 0;
+  private idleArmed = false;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly onAbort = () => this.settle?.({ kind: 'aborted' });
+  private readonly checkIdle = () => {
+    const since = performance.now() - this.lastRead;
+    if (this.idleArmed && since >= IDLE_MS) this.settle?.({ kind: 'idle' });
+    else this.timer = setTimeout(this.checkIdle, Math.max(1, IDLE_MS - since));
+  };
+
+  constructor(
+    private readonly it: AsyncIterator<ReadItem>,
+    private readonly windowSize: number,
+    private readonly signal: AbortSignal | undefined,
+  ) {
+    signal?.addEventListener('abort', this.onAbort, { once: true });
+  }
+
+  async read(quiet: boolean): Promise<ReadItem[]> {
+    const window: ReadItem[] = [];
+    this.lastRead = performance.now();
+    this.timer = setTimeout(this.checkIdle, IDLE_MS);
+    try {
+      while (window.length < this.windowSize) {
+        if (this.signal?.aborted) {
+          this.done = true;
+          break;
+        }
+        const read = this.pending ?? this.it.next();
+        this.pending = undefined;
+        read.catch(() => undefined); // a read abandoned on abort may fail once its stream is destroyed
+        this.idleArmed = window.length > 0 || quiet;
+        let wait: Wait<ReadItem>;
+        try {
+          wait = await new Promise<Wait<ReadItem>>((resolve, reject) => {
+            this.settle = resolve;
+            read.then((result) => resolve({ kind: 'item', result }), reject);
+          });
+        } catch (err) {
+          this.error = err;
+          this.done = true;
+          break;
+        } finally {
+          this.settle = undefined;
+        }
+        if (wait.kind === 'idle') {
+          this.pending = read;
+          break;
+        }
+        if (wait.kind === 'aborted' || wait.result.done) {
+          this.done = true;
+          break;
+        }
+        window.push(wait.result.value);
+        this.lastRead = performance.now();
+      }
+    } finally {
+      clearTimeout(this.timer);
+    }
+    return window;
+  }
+
+  /** Closes the reader early unless a read is still outstanding (closing would wait for it; the caller destroys the input stream instead). */
+  async close(): Promise<void> {
+    this.signal?.removeEventListener('abort', this.onAbort);
+    if (!this.done && !this.pending) await this.it.return?.();
   }
 }
