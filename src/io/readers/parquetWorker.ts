@@ -44,12 +44,24 @@ const collect = (globalThis as { gc?: () => void }).gc;
 
 async function main(): Promise<void> {
   const { path, batchRows, sliceRows } = workerData as ParquetWorkerData;
+  const opened = await openFile(path);
+  if (!opened) return;
+  const slices = new Slices(opened.pf, opened.groupRows, batchRows, sliceRows);
+  port.on('message', ({ group, batch }: ToParquetWorker) => {
+    slices
+      .serve(group, batch)
+      .catch((err: unknown) => port.postMessage({ type: 'error', stage: 'read', group, message: messageOf(err) } satisfies FromParquetWorker));
+  });
+}
+
+/** Opens the file and posts 'opened' (row groups, schema) or 'error'; undefined when it cannot be read. */
+async function openFile(path: string): Promise<{ pf: ParquetFile; groupRows: number[] } | undefined> {
   let pf: ParquetFile;
   try {
     pf = await ParquetFile.fromFile(await openAsBlob(path));
   } catch (err) {
     port.postMessage({ type: 'error', stage: 'open', message: messageOf(err) } satisfies FromParquetWorker);
-    return;
+    return undefined;
   }
   const meta = pf.metadata();
   const groupRows: number[] = [];
@@ -66,24 +78,61 @@ async function main(): Promise<void> {
     schema = (await pf.read({ limit: 0 })).intoIPCStream();
   } catch (err) {
     port.postMessage({ type: 'error', stage: 'schema', message: messageOf(err) } satisfies FromParquetWorker);
-    return;
+    return undefined;
   }
   port.postMessage({ type: 'opened', groupRows, groupBytes, schema } satisfies FromParquetWorker, [schema.buffer as ArrayBuffer]);
+  return { pf, groupRows };
+}
 
+/** Answers the reader's requests for batches, in order, decoding one slice of a row group at a time. */
+class Slices {
   // The slice being handed over: row group, first row of the slice, its batches not yet sent (each
   // freed as it is sent), the index of the next one, and the group's batch number it stands for.
-  let current: { group: number; offset: number; rows: number; batches: (RecordBatch | undefined)[]; next: number; number: number } | undefined;
-  const drop = () => {
-    for (const b of current?.batches ?? []) b?.free();
-    current = undefined;
-  };
+  private current: { group: number; offset: number; rows: number; batches: (RecordBatch | undefined)[]; next: number; number: number } | undefined;
+
+  constructor(
+    private readonly pf: ParquetFile,
+    private readonly groupRows: number[],
+    private readonly batchRows: number,
+    private readonly sliceRows: number,
+  ) {}
+
+  async serve(group: number, batch: number): Promise<void> {
+    const { groupRows } = this;
+    if (!(group >= 0 && group < groupRows.length)) throw new Error(`no row group ${group}`);
+    if (batch === 0) {
+      if (groupRows[group] === 0) {
+        // an empty row group: one reply, with no batch
+        this.drop();
+        port.postMessage({ type: 'batch', group, batch: 0, last: true, ipc: new Uint8Array(0) } satisfies FromParquetWorker);
+        return;
+      }
+      await this.decode(group, 0);
+    } else {
+      // batches are asked for in order: the next one of this slice, or the first of the next slice
+      const current = this.current;
+      if (current?.group !== group || current.number !== batch - 1) throw new Error(`batch ${batch} of row group ${group} asked for out of order`);
+      if (current.next === current.batches.length) {
+        if (current.offset + current.rows >= groupRows[group]) throw new Error(`batch ${batch} of row group ${group} is past its end`);
+        await this.decode(group, current.offset + current.rows);
+      }
+    }
+    this.send(group, batch);
+  }
+
+  private drop(): void {
+    for (const b of this.current?.batches ?? []) b?.free();
+    this.current = undefined;
+  }
+
   /** Decodes rows [offset, offset + sliceRows) of `group`. */
-  const decode = async (group: number, offset: number): Promise<void> => {
-    drop();
+  private async decode(group: number, offset: number): Promise<void> {
+    this.drop();
     collect?.(); // the previous slice's compressed chunks (ArrayBuffers read from the file) go now
-    const rows = Math.min(sliceRows, groupRows[group] - offset);
-    const whole = offset === 0 && rows === groupRows[group];
-    const t = await pf.read(whole ? { rowGroups: [group], batchSize: batchRows } : { rowGroups: [group], offset, limit: rows, batchSize: batchRows });
+    const rows = Math.min(this.sliceRows, this.groupRows[group] - offset);
+    const whole = offset === 0 && rows === this.groupRows[group];
+    const batchSize = this.batchRows;
+    const t = await this.pf.read(whole ? { rowGroups: [group], batchSize } : { rowGroups: [group], offset, limit: rows, batchSize });
     const batches = t.recordBatches();
     t.free();
     const got = batches.reduce((n, b) => n + b.numRows, 0);
@@ -91,41 +140,19 @@ async function main(): Promise<void> {
       for (const b of batches) b.free();
       throw new Error(`rows ${offset + 1}-${offset + rows} of row group ${group} decoded to ${got} rows, not ${rows}`);
     }
-    current = { group, offset, rows, batches, next: 0, number: -1 };
-  };
-  const send = (group: number, batch: number) => {
-    const c = current!;
+    this.current = { group, offset, rows, batches, next: 0, number: -1 };
+  }
+
+  private send(group: number, batch: number): void {
+    const c = this.current!;
     const rb = c.batches[c.next];
     if (!rb) throw new Error(`batch ${batch} of row group ${group} is not there (past the end)`);
     c.batches[c.next++] = undefined;
     c.number = batch;
-    const last = c.next === c.batches.length && c.offset + c.rows >= groupRows[group];
+    const last = c.next === c.batches.length && c.offset + c.rows >= this.groupRows[group];
     const ipc = rb.intoIPCStream(); // consumes (frees) the wasm batch
     port.postMessage({ type: 'batch', group, batch, last, ipc } satisfies FromParquetWorker, [ipc.buffer as ArrayBuffer]);
-  };
-  const serve = async (group: number, batch: number): Promise<void> => {
-    if (!(group >= 0 && group < groupRows.length)) throw new Error(`no row group ${group}`);
-    if (batch === 0) {
-      if (groupRows[group] === 0) {
-        // an empty row group: one reply, with no batch
-        drop();
-        port.postMessage({ type: 'batch', group, batch: 0, last: true, ipc: new Uint8Array(0) } satisfies FromParquetWorker);
-        return;
-      }
-      await decode(group, 0);
-    } else {
-      // batches are asked for in order: the next one of this slice, or the first of the next slice
-      if (current?.group !== group || current.number !== batch - 1) throw new Error(`batch ${batch} of row group ${group} asked for out of order`);
-      if (current.next === current.batches.length) {
-        if (current.offset + current.rows >= groupRows[group]) throw new Error(`batch ${batch} of row group ${group} is past its end`);
-        await decode(group, current.offset + current.rows);
-      }
-    }
-    send(group, batch);
-  };
-  port.on('message', ({ group, batch }: ToParquetWorker) => {
-    serve(group, batch).catch((err: unknown) => port.postMessage({ type: 'error', stage: 'read', group, message: messageOf(err) } satisfies FromParquetWorker));
-  });
+  }
 }
 
 void main();
