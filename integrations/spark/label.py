@@ -317,79 +317,126 @@ def locate_line(spark, path, raw):
         return None
 
 
+class Stop(Exception):
+    """Ends the job with this exit code; what went wrong has been logged."""
+
+    def __init__(self, code):
+        super().__init__(code)
+        self.code = code
+
+
+def log(msg):
+    print(f"emotion-label spark: {msg}", file=sys.stderr, flush=True)
+
+
 def main(argv=None):
     a = parse_args(sys.argv[1:] if argv is None else argv)
-    from pyspark import AccumulatorParam
+    spark = start_spark()
+    cfg = dict(command=a.command, model=a.model, scores=a.scores, workers=a.workers, threads=a.threads,
+               batch_size=a.batch_size, neutral=a.neutral, min_confidence=a.min_confidence)
+    try:
+        df, has_corrupt = open_input(spark, a)
+        score_keys = probe_executors(spark.sparkContext, cfg, a, [c for c in df.columns if c != CORRUPT])
+        df, n_rejected = set_aside_bad_records(spark, df, a) if has_corrupt else (df, 0)
+        if a.partitions:
+            df = df.repartition(a.partitions)
+        per_part, elapsed = label_and_write(spark, df, a, cfg, score_keys)
+    except Stop as stop:
+        return stop.code
+    n = sum(p[0] for p in per_part)
+    empty = sum(p[1] for p in per_part)
+    log(f"read {n + n_rejected}, labelled {n}, rejected {n_rejected}"
+        + (f" ({empty} empty text{'s' if empty != 1 else ''} left unlabelled)" if empty else "")
+        + f"; {len(per_part)} partitions in {elapsed:.1f} s ({n / elapsed if elapsed else 0:.1f} rows/s)")
+    if n_rejected:
+        log(f"{n_rejected} bad record{'s' if n_rejected != 1 else ''} "
+            + (f"written to {a.rejects}" if a.rejects else "skipped (give --rejects DIR to keep them)"))
+        return EXIT_BAD_INPUT
+    return EXIT_OK
+
+
+def start_spark():
     from pyspark.sql import SparkSession
-    from pyspark.sql import functions as F
-    from pyspark.sql.types import DoubleType, StringType, StructField, StructType
 
     spark = SparkSession.builder.appName("emotion-label").getOrCreate()
     # A malformed CSV row must be seen whole, whatever columns a query needs.
     spark.conf.set("spark.sql.csv.parser.columnPruning.enabled", "false")
-    sc = spark.sparkContext
-    if not sc.getConf().contains("spark.sql.parquet.outputTimestampType"):
+    if not spark.sparkContext.getConf().contains("spark.sql.parquet.outputTimestampType"):
         # Standard Parquet timestamps (Spark's default, INT96, is a legacy type other readers mistake).
         spark.conf.set("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS")
-    log = lambda msg: print(f"emotion-label spark: {msg}", file=sys.stderr, flush=True)
+    return spark
 
-    cfg = dict(command=a.command, model=a.model, scores=a.scores, workers=a.workers, threads=a.threads,
-               batch_size=a.batch_size, neutral=a.neutral, min_confidence=a.min_confidence)
+
+def open_input(spark, a):
+    """The input as a DataFrame (and whether it has a corrupt-record column); its text column must be a string column."""
+    from pyspark.sql.types import StringType
+
     try:
         df, has_corrupt = read_input(spark, a)
     except Exception as e:
         log(f"cannot read {a.input}: {str(e).splitlines()[0]}")
-        return EXIT_USAGE
+        raise Stop(EXIT_USAGE)
     columns = [c for c in df.columns if c != CORRUPT]
     if a.text_column not in columns:
         log(f"no column {a.text_column!r} in {a.input} (columns: {', '.join(columns)}); see --text-column")
-        return EXIT_USAGE
+        raise Stop(EXIT_USAGE)
     text_type = df.schema[a.text_column].dataType
     if not isinstance(text_type, StringType):
         log(f"column {a.text_column!r} is {text_type.simpleString()}, not a string")
-        return EXIT_USAGE
+        raise Stop(EXIT_USAGE)
+    return df, has_corrupt
 
-    # The CLI on an executor, once, on one row: is it there, does the model load, which score columns.
+
+def probe_executors(sc, cfg, a, columns):
+    """The CLI on an executor, once, on one row: is it there, does the model load, which score columns."""
     probe = sc.parallelize([0], 1).mapPartitions(make_probe(cfg)).collect()[0]
     if not probe["ok"]:
         log(f"emotion-label does not run on the executors: {probe['error']}")
-        return EXIT_USAGE
+        raise Stop(EXIT_USAGE)
     score_keys = [k for k in probe["keys"] if k.startswith("score_")] if a.scores else []
     added = [a.label_name, a.confidence_name] + score_keys
     clash = [c for c in added if c in columns]
     if clash or len(set(added)) != len(added):
         log(f"the input already has a column named {', '.join(clash) or 'like an added one'}; "
             "choose other names with --label-name/--confidence-name")
-        return EXIT_USAGE
+        raise Stop(EXIT_USAGE)
     log(f"{a.command} runs on the executors (one row, start to exit, model load included: {probe['seconds']:.2f} s)")
+    return score_keys
 
-    bad = None
+
+def set_aside_bad_records(spark, df, a):
+    """The records Spark's reader could not parse: the job stops (--on-error fail) or they go to --rejects (skip)."""
+    from pyspark.sql import functions as F
+
     n_rejected = 0
-    if has_corrupt:
-        bad = df.where(F.col(CORRUPT).isNotNull()).select(
-            F.input_file_name().alias("file"), F.col(CORRUPT).alias("raw"), F.col(a.text_column).alias("_t"))
-        reason = f"Spark's {a.format} reader could not parse this record" + (
-            " (wrong number of fields, or an unclosed quote)" if a.format in ("csv", "tsv") else " (invalid JSON, or not an object)")
-        if a.on_error == "fail":
-            first = bad.limit(1).collect()
-            if first:
-                f, raw = first[0]["file"], first[0]["raw"]
-                line = None if a.multiline else locate_line(spark, f, raw)
-                log(f"{f}:{line if line else '?'}: MALFORMED_RECORD: {reason}: {raw[:300]!r}")
-                log("nothing was written; use --on-error skip to label the other rows")
-                return EXIT_BAD_INPUT
-        else:
-            # Spark refuses a query of a raw file that needs only the corrupt-record column, so the
-            # bad records are cached with one data column first (its own advice), then written.
-            bad = bad.cache()
-            n_rejected = bad.count()
-            if a.rejects:
-                rejects = bad.select("file", F.lit("MALFORMED_RECORD").alias("code"), F.lit(reason).alias("reason"), "raw")
-                rejects.write.mode("overwrite" if a.overwrite else "errorifexists").json(a.rejects)
-            bad.unpersist()
-        df = df.where(F.col(CORRUPT).isNull()).drop(CORRUPT)
-    if a.partitions:
-        df = df.repartition(a.partitions)
+    bad = df.where(F.col(CORRUPT).isNotNull()).select(
+        F.input_file_name().alias("file"), F.col(CORRUPT).alias("raw"), F.col(a.text_column).alias("_t"))
+    reason = f"Spark's {a.format} reader could not parse this record" + (
+        " (wrong number of fields, or an unclosed quote)" if a.format in ("csv", "tsv") else " (invalid JSON, or not an object)")
+    if a.on_error == "fail":
+        first = bad.limit(1).collect()
+        if first:
+            f, raw = first[0]["file"], first[0]["raw"]
+            line = None if a.multiline else locate_line(spark, f, raw)
+            log(f"{f}:{line if line else '?'}: MALFORMED_RECORD: {reason}: {raw[:300]!r}")
+            log("nothing was written; use --on-error skip to label the other rows")
+            raise Stop(EXIT_BAD_INPUT)
+    else:
+        # Spark refuses a query of a raw file that needs only the corrupt-record column, so the
+        # bad records are cached with one data column first (its own advice), then written.
+        bad = bad.cache()
+        n_rejected = bad.count()
+        if a.rejects:
+            rejects = bad.select("file", F.lit("MALFORMED_RECORD").alias("code"), F.lit(reason).alias("reason"), "raw")
+            rejects.write.mode("overwrite" if a.overwrite else "errorifexists").json(a.rejects)
+        bad.unpersist()
+    return df.where(F.col(CORRUPT).isNull()).drop(CORRUPT), n_rejected
+
+
+def label_and_write(spark, df, a, cfg, score_keys):
+    """Labels every partition through the CLI and writes the result; returns the partitions' stats and the seconds taken."""
+    from pyspark import AccumulatorParam
+    from pyspark.sql.types import DoubleType, StringType, StructField, StructType
 
     class ListParam(AccumulatorParam):
         def zero(self, v):
@@ -399,7 +446,7 @@ def main(argv=None):
             x.extend(y)
             return x
 
-    stats = sc.accumulator([], ListParam())
+    stats = spark.sparkContext.accumulator([], ListParam())
     out_schema = StructType(df.schema.fields + [StructField(a.label_name, StringType()),
                                                 StructField(a.confidence_name, DoubleType())]
                             + [StructField(k, DoubleType()) for k in score_keys])
@@ -415,22 +462,11 @@ def main(argv=None):
             s = str(e).strip()
             lines = s.splitlines()
             log(f"the job failed: {lines[0] if lines else s}")
-            return EXIT_USAGE if "PATH_ALREADY_EXISTS" in s or "UNSUPPORTED_DATA_TYPE" in s else EXIT_RUNTIME
+            raise Stop(EXIT_USAGE if "PATH_ALREADY_EXISTS" in s or "UNSUPPORTED_DATA_TYPE" in s else EXIT_RUNTIME)
         log(f"the job failed after spark.task.maxFailures attempts of a task: {msg}")
         log(f"nothing was committed to {a.output}")
-        return EXIT_BAD_INPUT if "exited with code 1 " in msg else EXIT_RUNTIME
-    elapsed = time.monotonic() - started
-    per_part = stats.value
-    n = sum(p[0] for p in per_part)
-    empty = sum(p[1] for p in per_part)
-    log(f"read {n + n_rejected}, labelled {n}, rejected {n_rejected}"
-        + (f" ({empty} empty text{'s' if empty != 1 else ''} left unlabelled)" if empty else "")
-        + f"; {len(per_part)} partitions in {elapsed:.1f} s ({n / elapsed if elapsed else 0:.1f} rows/s)")
-    if n_rejected:
-        log(f"{n_rejected} bad record{'s' if n_rejected != 1 else ''} "
-            + (f"written to {a.rejects}" if a.rejects else "skipped (give --rejects DIR to keep them)"))
-        return EXIT_BAD_INPUT
-    return EXIT_OK
+        raise Stop(EXIT_BAD_INPUT if "exited with code 1 " in msg else EXIT_RUNTIME)
+    return stats.value, time.monotonic() - started
 
 
 if __name__ == "__main__":
