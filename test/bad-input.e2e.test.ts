@@ -118,16 +118,22 @@ describe('text beyond the model maximum and empty texts', () => {
 });
 
 describe('worker faults: reported with the rows they held, never a hang or a missing row', () => {
-  test('a model whose batches fail in the worker (output shape against id2label): exit 3 naming the rows and the file', async () => {
-    // a real failure inside the worker, no fault switch: config.json promises 7 labels, the graph gives 6
+  test('a model whose batches fail in the worker (a config that claims more positions than the graph has): exit 3 naming the rows and the file', async () => {
+    // a real failure inside the worker, no fault switch: config.json promises 512 positions, the graph has 64
+    // (an id2label that disagrees with the graph is now found at load: MODEL_INVALID, test/edges.e2e.test.ts)
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'el-badmodel-'));
     for (const f of fs.readdirSync(TINY_BERT)) fs.copyFileSync(path.join(TINY_BERT, f), path.join(dir, f));
     const config = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8'));
-    config.id2label = { ...config.id2label, 6: 'boredom' };
+    config.max_position_embeddings = 512;
     fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(config));
-    const r = await runCli([path.join(SAMPLES, 'sample.csv'), '--model', dir]);
+    const tok = JSON.parse(fs.readFileSync(path.join(dir, 'tokenizer_config.json'), 'utf8'));
+    tok.model_max_length = 512;
+    fs.writeFileSync(path.join(dir, 'tokenizer_config.json'), JSON.stringify(tok));
+    const input = path.join(dir, 'long.csv');
+    fs.writeFileSync(input, `text\nshort\n${'word '.repeat(100)}\n`);
+    const r = await runCli([input, '--model', dir]);
     expect(r.code).toBe(3);
-    expect(r.stderr).toMatch(/sample\.csv: WORKER_FAILED: rows at lines [\d, ]+.*: worker failed: model output has shape \[\d+, 6\], expected \[\d+, 7\]/);
+    expect(r.stderr).toMatch(/long\.csv: WORKER_FAILED: rows at lines [\d, ]+.*: worker failed: /);
   });
 });
 

@@ -368,3 +368,52 @@ describe('item 9: parallelism has a bound', () => {
     expect(ok.code).toBe(0);
   });
 });
+
+describe('item 11: smaller edges', () => {
+  const write = (name: string, body: string | Buffer) => {
+    const f = path.join(dir, name);
+    fs.writeFileSync(f, body);
+    return f;
+  };
+
+  test.each(['csv', 'jsonl', 'tsv'])('UTF-16 %s input (BOM FF FE) is named as UTF-16 at line 1 (it was NUL_BYTE on line 2)', async (fmt) => {
+    const body = fmt === 'jsonl' ? '{"text":"i am happy"}\n' : 'text\ni am happy\n';
+    const f = write(`u16.${fmt}`, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(body, 'utf16le')]));
+    const r = await run([...model, f]);
+    expect(r.stderr).toContain(`${f}:1: INVALID_UTF8: the input is UTF-16 (little-endian: it opens with the byte-order mark FF FE); emotion-label reads UTF-8`);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+  });
+
+  test('an over-long JSONL line is JSON_LINE_TOO_LARGE, not CSV_RECORD_TOO_LARGE', async () => {
+    const f = write('long.jsonl', `{"text":"ok"}\n{"text":"${'x'.repeat(3000)}"}\n`);
+    const r = await run([...model, f, '--max-record-size', '1000']);
+    expect(r.stderr).toContain(`${f}:2: JSON_LINE_TOO_LARGE: line is longer than 1000 bytes`);
+    expect(r.code).toBe(1);
+  });
+
+  test('a JSONL text key that no line has is MISSING_COLUMN, exit 2, under either policy; a later line without it stays a bad row', async () => {
+    const none = write('none.jsonl', '{"body":"i am happy"}\n{"body":"i am sad"}\n');
+    const fail = await run([...model, none]);
+    expect(fail.stderr).toContain(`${none}:1: MISSING_COLUMN: no key 'text'; keys found: 'body'`);
+    expect(fail.code).toBe(2);
+    expect(fail.stdout).toBe('');
+    const skip = await run([...model, none, '--on-error', 'skip']);
+    expect(skip.stderr).toContain(`${none}: MISSING_COLUMN: no object has the text key 'text'`);
+    expect(skip.code).toBe(2);
+    const later = write('later.jsonl', '{"text":"i am happy"}\n{"body":"i am sad"}\n');
+    const bad = await run([...model, later]);
+    expect(bad.stderr).toContain(`${later}:2: TEXT_MISSING`);
+    expect(bad.code).toBe(1);
+  });
+
+  test("label('hello') labels one text (it labelled five letters); label() after close() says the labeller is closed (USAGE, not WORKER_FAILED)", async () => {
+    const { createLabeller } = await import('../src/index');
+    const l = await createLabeller({ model: TINY_BERT, workers: 1 });
+    const one = await l.label('hello');
+    expect(one).toHaveLength(1);
+    expect(one).toEqual(await l.label(['hello']));
+    await l.close();
+    await expect(l.label(['hello'])).rejects.toMatchObject({ code: 'USAGE', exitCode: 2, message: 'the labeller is closed: create another with createLabeller()' });
+  });
+});

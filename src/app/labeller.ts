@@ -92,24 +92,38 @@ export class Labeller implements BatchRunner {
 
   /** Rows (from a reader) in, every row out once in input order with its prediction; for labelFile and evaluate. */
   labelRows(items: AsyncIterable<ReadItem>, opts: { signal?: AbortSignal; onLabelled?: (rows: number, bytes: number) => void } = {}): AsyncGenerator<OutputItem> {
+    this.checkOpen();
     return labelRows(items, this, opts);
   }
 
-  /** Labels texts; results in input order. */
-  async label(texts: readonly string[]): Promise<TextLabel[]> {
+  /**
+   * Labels texts; results in input order. A string is one text (as transformers.js's pipelines
+   * take it): `label('hello')` gives one result, not one per letter.
+   */
+  async label(texts: string | readonly string[]): Promise<TextLabel[]> {
     const out: TextLabel[] = [];
-    for await (const r of this.labelStream(texts)) out.push(r);
+    for await (const r of this.labelStream(typeof texts === 'string' ? [texts] : texts)) out.push(r);
     return out;
+  }
+
+  private closed = false;
+
+  /** USAGE after close(): it was WORKER_FAILED / exit 3, as if the model had failed. */
+  private checkOpen(): void {
+    if (this.closed) throw new LabelError('USAGE', 'the labeller is closed: create another with createLabeller()');
   }
 
   /**
    * Labels a stream of texts; results come out in input order as they are ready. Texts are read as
    * results are taken (a window of a few thousand ahead at most), so a slow consumer slows the reading.
    */
-  async *labelStream(texts: AsyncIterable<string> | Iterable<string>): AsyncGenerator<TextLabel> {
+  async *labelStream(texts: AsyncIterable<string> | Iterable<string> | string): AsyncGenerator<TextLabel> {
+    this.checkOpen();
+    if (typeof texts === 'string') texts = [texts];
+    const source = texts;
     async function* rows(): AsyncGenerator<InputRow> {
       let line = 0;
-      for await (const text of texts) {
+      for await (const text of source) {
         line += 1;
         if (typeof text !== 'string') throw new LabelError('TEXT_NOT_STRING', `text ${line} is ${text === null ? 'null' : typeof text}, not a string`);
         yield { kind: 'row', line, text };
@@ -130,6 +144,7 @@ export class Labeller implements BatchRunner {
 
   /** Stops the workers; the labeller cannot be used afterwards. */
   async close(): Promise<void> {
+    this.closed = true;
     await this.pool.close();
   }
 }

@@ -203,6 +203,11 @@ export async function runRows(req: RunRequest): Promise<RunSummary> {
         }
       }
       if (bad) {
+        // JSONL has no header: an object without the text key before any object with it is the
+        // same mistake as a missing CSV column (exit 2), not a bad row.
+        if (bad.code === 'TEXT_MISSING' && !reader.stats.textKeySeen && config.onError === 'fail') {
+          throw new LabelError('MISSING_COLUMN', `${bad.reason} (no object read so far has it; --text-column names the key holding the text)`, { file: input.name, line: bad.line });
+        }
         if (config.onError === 'fail') throw new LabelError(bad.code, bad.reason, { file: input.name, line: bad.line });
         summary.rejected += 1;
         await rejects?.write(bad);
@@ -210,6 +215,9 @@ export async function runRows(req: RunRequest): Promise<RunSummary> {
       hooks.onRow?.();
     }
     summary.blankLines = reader.stats.blankLines;
+    if (config.format === 'jsonl' && summary.rejected > 0 && reader.stats.textKeySeen === undefined && !hooks.signal?.aborted) {
+      throw new LabelError('MISSING_COLUMN', `no object has the text key '${config.textColumn}' (--text-column names the key holding the text)`, { file: input.name });
+    }
     summary.seconds = (performance.now() - started) / 1000;
     await rejects?.close();
     // An interrupted run hands over what it finished (stdout) or removes its temporary file (-o): abandon().

@@ -8,7 +8,7 @@ import { splitLines } from './lines';
  */
 export async function scanJsonlKeys(file: string, maxLineBytes: number): Promise<string[]> {
   const keys = new Set<string>();
-  for await (const { bytes } of splitLines(fs.createReadStream(file, { highWaterMark: 256 * 1024 }), { maxLineBytes, file })) {
+  for await (const { bytes } of splitLines(fs.createReadStream(file, { highWaterMark: 256 * 1024 }), { maxLineBytes, file, code: 'JSON_LINE_TOO_LARGE' })) {
     let value: unknown;
     try {
       value = JSON.parse(bytes.toString('utf8'));

@@ -1,4 +1,4 @@
-import { LabelError } from '../errors';
+import { LabelError, type ErrorCode } from '../errors';
 
 export interface RawLine {
   /** 1-based line number. */
@@ -14,12 +14,16 @@ export interface RawLine {
  */
 export async function* splitLines(
   chunks: AsyncIterable<Buffer | string>,
-  opts: { maxLineBytes: number; file: string },
+  opts: { maxLineBytes: number; file: string; code?: ErrorCode },
 ): AsyncGenerator<RawLine> {
   let carry: Buffer[] = [];
   let carryBytes = 0;
   let line = 0;
+  const tooLarge = () =>
+    new LabelError(opts.code ?? 'CSV_RECORD_TOO_LARGE', `line is longer than ${opts.maxLineBytes} bytes (--max-record-size)`, { file: opts.file, line: line + 1 });
   const finish = (piece: Buffer): RawLine => {
+    // a line that arrived whole inside one chunk is checked here (the carry check sees only lines split across chunks)
+    if (carryBytes + piece.length > opts.maxLineBytes) throw tooLarge();
     const whole = carry.length > 0 ? Buffer.concat([...carry, piece]) : piece;
     carry = [];
     carryBytes = 0;
@@ -35,13 +39,7 @@ export async function* splitLines(
         if (start < chunk.length) {
           carry.push(chunk.subarray(start));
           carryBytes += chunk.length - start;
-          if (carryBytes > opts.maxLineBytes) {
-            throw new LabelError(
-              'CSV_RECORD_TOO_LARGE',
-              `line is longer than ${opts.maxLineBytes} bytes (--max-record-size)`,
-              { file: opts.file, line: line + 1 },
-            );
-          }
+          if (carryBytes > opts.maxLineBytes) throw tooLarge();
         }
         break;
       }

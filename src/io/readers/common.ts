@@ -20,6 +20,8 @@ export interface ReaderOptions {
 export interface ReadStats {
   /** Blank lines passed over (not rows). */
   blankLines: number;
+  /** JSONL: whether any object had the text key at all. */
+  textKeySeen?: boolean;
   /** JSONL with a label key asked for (eval): whether any object had that key at all. */
   labelKeySeen?: boolean;
 }
@@ -103,4 +105,16 @@ export function goldOf(value: string | undefined): string | undefined {
 /** A byte-order mark may only open the first line. */
 export function stripBom(bytes: Buffer): Buffer {
   return bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? bytes.subarray(3) : bytes;
+}
+
+/**
+ * A UTF-16 byte-order mark opening the input (FF FE or FE FF): the whole file is in another
+ * encoding, which showed up as a NUL byte on line 2. One clear error at line 1 instead.
+ */
+export function refuseUtf16(first: Buffer | string, file: string): void {
+  const at = (i: number) => (typeof first === 'string' ? first.charCodeAt(i) : first[i]);
+  const le = at(0) === 0xff && at(1) === 0xfe;
+  if (le || (at(0) === 0xfe && at(1) === 0xff)) {
+    throw new LabelError('INVALID_UTF8', `the input is UTF-16 (${le ? 'little' : 'big'}-endian: it opens with the byte-order mark ${le ? 'FF FE' : 'FE FF'}); emotion-label reads UTF-8: convert it first, e.g. iconv -f UTF-16 -t UTF-8`, { file, line: 1 });
+  }
 }

@@ -3,7 +3,7 @@ import { CsvError, Parser, type Options as CsvOptions } from 'csv-parse';
 import { LabelError } from '../../errors';
 import type { InputRow, ReadItem } from '../../types';
 import { delimiterOf } from '../formats';
-import { decodeField, goldOf, locateColumns, type ReaderOptions, type ReadStats, type TableReader } from './common';
+import { decodeField, goldOf, refuseUtf16, locateColumns, type ReaderOptions, type ReadStats, type TableReader } from './common';
 import { RowProblem } from '../rowProblem';
 
 /**
@@ -77,7 +77,17 @@ export async function openCsv(input: Readable, opts: ReaderOptions): Promise<Tab
   input.on('error', (err) => parser.destroy(err));
   // The parser counts the empty "line" after a final newline as blank; the last byte tells us to discount it.
   let endsWithNewline = false;
+  let firstChunk = true;
   input.on('data', (chunk: Buffer | string) => {
+    if (firstChunk && chunk.length > 0) {
+      firstChunk = false;
+      // csv-parse's `bom` would switch to UTF-16 on FF FE, and the latin1 round trip below would then garble any character above U+00FF
+      try {
+        refuseUtf16(chunk, opts.file);
+      } catch (err) {
+        parser.destroy(err as Error);
+      }
+    }
     if (chunk.length > 0) endsWithNewline = chunk[chunk.length - 1] === (typeof chunk === 'string' ? '\n' : 0x0a);
   });
   input.pipe(parser);

@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import type { ErrorCode } from '../../errors';
 import type { BadRow, InputRow, ReadItem } from '../../types';
 import { splitLines } from '../lines';
-import { decodeField, goldOf, stripBom, type ReaderOptions, type ReadStats, type TableReader } from './common';
+import { decodeField, goldOf, refuseUtf16, stripBom, type ReaderOptions, type ReadStats, type TableReader } from './common';
 import { RowProblem } from '../rowProblem';
 
 /**
@@ -12,7 +12,8 @@ import { RowProblem } from '../rowProblem';
 export async function openJsonl(input: Readable, opts: ReaderOptions): Promise<TableReader> {
   const stats: ReadStats = { blankLines: 0 };
   async function* items(): AsyncGenerator<ReadItem> {
-    for await (const { line, bytes: lineBytes } of splitLines(input, { maxLineBytes: opts.maxRecordBytes, file: opts.file })) {
+    for await (const { line, bytes: lineBytes } of splitLines(input, { maxLineBytes: opts.maxRecordBytes, file: opts.file, code: 'JSON_LINE_TOO_LARGE' })) {
+      if (line === 1) refuseUtf16(lineBytes, opts.file);
       const size = lineBytes.length + 1;
       const body = line === 1 ? stripBom(lineBytes) : lineBytes;
       let raw: string;
@@ -44,6 +45,7 @@ export async function openJsonl(input: Readable, opts: ReaderOptions): Promise<T
         yield bad('TEXT_MISSING', `no key '${opts.textColumn}'; keys found: ${keys.length ? keys.map((k) => `'${k}'`).join(', ') : '(none)'}`);
         continue;
       }
+      stats.textKeySeen = true;
       const text = object[opts.textColumn];
       if (typeof text !== 'string') {
         yield bad('TEXT_NOT_STRING', `'${opts.textColumn}' is ${text === null ? 'null' : typeof text}, not a string`);

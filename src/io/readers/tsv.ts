@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import { LabelError } from '../../errors';
 import type { InputRow, ReadItem } from '../../types';
 import { splitLines, withoutCr } from '../lines';
-import { decodeField, goldOf, locateColumns, stripBom, type ReaderOptions, type ReadStats, type TableReader } from './common';
+import { decodeField, goldOf, refuseUtf16, locateColumns, stripBom, type ReaderOptions, type ReadStats, type TableReader } from './common';
 import { RowProblem } from '../rowProblem';
 
 /**
@@ -16,6 +16,7 @@ export async function openTsv(input: Readable, opts: ReaderOptions): Promise<Tab
   const lines = splitLines(input, { maxLineBytes: opts.maxRecordBytes, file: opts.file })[Symbol.asyncIterator]();
   const first = await lines.next();
   if (first.done) return { columns: undefined, items: (async function* () {})(), stats };
+  refuseUtf16(first.value.bytes, opts.file);
   let columns: string[];
   try {
     columns = decodeField(withoutCr(stripBom(first.value.bytes))).split('\t');
