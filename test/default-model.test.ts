@@ -109,7 +109,7 @@ describe.each(MODELS)('$name ($dir/) against fixtures/$fixture/$file', ({ dir, f
     const tokConfig = JSON.parse(fs.readFileSync(path.join(ROOT, dir, 'tokenizer_config.json'), 'utf8')) as { emoji_to_words?: boolean };
     expect({ emoji_to_words: ref0.model.emoji_to_words ?? false, stale }).toEqual({ emoji_to_words: tokConfig.emoji_to_words ?? false, stale });
     if (tokConfig.emoji_to_words) {
-      expect({ table: sha256(path.join(ROOT, 'src', 'tokenizer', 'emoji-words.json')), stale }).toEqual({ table: ref0.model.emoji_table_sha256, stale });
+      expect({ table: sha256(path.join(ROOT, 'src', 'tokenizer', 'emojiWords.json')), stale }).toEqual({ table: ref0.model.emoji_table_sha256, stale });
     }
     for (const s of Object.keys(ref0.sets)) {
       const r = ref0.sets[s];
