@@ -3,7 +3,7 @@
 // the main-thread benchmark's input, records iterated and dropped, CPU from process.cpuUsage(), each
 // variant in its own process.
 //   node bench/csv-parse-options.mjs [--rows 100000] [--repeat 3]
-// (needs `npm run build` for the last row, and bench/out/main-input-N.csv: node bench/mainthread.mjs makes it)
+// (needs `npm run build` for the last row, and bench/out/main-input-distinct-N.csv: node bench/mainthread.mjs makes it)
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -17,7 +17,7 @@ const argv = process.argv.slice(2);
 const opt = (n, d) => (argv.includes(`--${n}`) ? argv[argv.indexOf(`--${n}`) + 1] : d);
 const rows = Number(opt('rows', 100000));
 const repeat = Number(opt('repeat', 3));
-const input = path.join(here, 'out', `main-input-${rows}.csv`);
+const input = path.join(here, 'out', `main-input-distinct-${rows}.csv`);
 if (!fs.existsSync(input)) throw new Error(`${input} is missing: run node bench/mainthread.mjs --rows ${rows} first (it makes it)`);
 
 // The reader's fixed options (src/io/readers/csv.ts); the variants add to them.

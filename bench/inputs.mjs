@@ -1,5 +1,8 @@
-// Bench inputs: `id,text` CSVs of N rows, the texts of the emotion data's given splits cycled (never
-// the test split), made once under bench/out/ and reused.
+// Bench inputs: `id,text` CSVs of N rows, the distinct texts of the emotion data's given splits (never
+// the test split) cycled, made once under bench/out/ and reused. Every row's text is distinct: from
+// the second pass on, a text gets " <pass>" appended, so that the CLI's dedupe cache (on by default)
+// finds nothing and speed figures stay comparable with those measured before it existed.
+// distinctTexts() is also what bench/dedupe.mjs draws from.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,17 +13,28 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const dataDir = path.resolve(here, '../../shared/data/emotion');
 export const outDir = path.join(here, 'out');
 
-/** bench/out/PREFIX-N.csv: N rows of the texts of `splits` (files in shared/data/emotion), cycled. */
+/** The distinct texts of `splits`, in first-seen order. */
+export function splitTexts(splits) {
+  return [...new Set(splits.flatMap((split) => parse(fs.readFileSync(path.join(dataDir, split)), { columns: true }).map((r) => r.text)))];
+}
+
+/** Row j's text: the distinct texts cycled, " <pass>" appended from the second pass on, so no two rows share one. */
+export function distinctText(texts, j) {
+  const pass = Math.floor(j / texts.length);
+  return pass === 0 ? texts[j] : `${texts[j % texts.length]} ${pass}`;
+}
+
+/** bench/out/PREFIX-distinct-N.csv: N rows, each a distinct text of `splits` (files in shared/data/emotion). */
 export function csvInput(prefix, n, splits) {
   fs.mkdirSync(outDir, { recursive: true });
-  const file = path.join(outDir, `${prefix}-${n}.csv`);
+  const file = path.join(outDir, `${prefix}-distinct-${n}.csv`);
   if (fs.existsSync(file)) return file;
-  const texts = splits.flatMap((split) => parse(fs.readFileSync(path.join(dataDir, split)), { columns: true }).map((r) => r.text));
+  const texts = splitTexts(splits);
   const fd = fs.openSync(file + '.tmp', 'w');
   fs.writeSync(fd, 'id,text\n');
   for (let i = 0; i < n; i += 10000) {
     const chunk = [];
-    for (let j = i; j < Math.min(n, i + 10000); j++) chunk.push([j + 1, texts[j % texts.length]]);
+    for (let j = i; j < Math.min(n, i + 10000); j++) chunk.push([j + 1, distinctText(texts, j)]);
     fs.writeSync(fd, stringify(chunk));
   }
   fs.closeSync(fd);

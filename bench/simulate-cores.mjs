@@ -23,7 +23,7 @@ const opt = (n, d) => (argv.includes(`--${n}`) ? argv[argv.indexOf(`--${n}`) + 1
 const rows = Number(opt('rows', 100000));
 const workerUs = Number(opt('worker-us', 1053));
 const counts = opt('workers', '2,8,16,32,64,128').split(',').map(Number);
-const input = path.join(here, 'out', `main-input-${rows}.csv`);
+const input = path.join(here, 'out', `main-input-distinct-${rows}.csv`);
 if (!fs.existsSync(input)) throw new Error(`${input} is missing: run node bench/mainthread.mjs --rows ${rows} first (it makes it)`);
 const LABELS = ['sadness', 'joy', 'love', 'anger', 'fear', 'surprise'];
 

@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """The Spark job (integrations/spark/label.py) in local[2] against the CLI alone, same rows, same run.
 
-    python3 bench/spark.py [--rows 100000] [--rounds 2] [--partitions 8,40] [--model DIR] [--json FILE]
+    python3 bench/spark.py [--rows 100000] [--rounds 2] [--partitions default,8,40] [--model DIR] [--json FILE]
 
 Each round runs, back to back: the CLI alone on the CSV (its defaults: 2 workers x 1 thread on 2
 cores), then the Spark job once per partition count (one CLI process per task, 1 worker x 1 thread
-each, 2 tasks at a time), the input repartitioned into that many equal partitions (Spark's own split
+each, 2 tasks at a time), `default` meaning the job's defaults (no --partitions: the CSV is one
+split, whose one task's CLI gets both cores), the others the input repartitioned into that many equal partitions (Spark's own split
 of one 10 MB file would be 2 unequal ones, 7 + 3 MB, leaving a core idle for the tail). Reported per run:
 
   wall        the whole command, start to exit (for Spark: spark-submit with JVM start-up)
@@ -17,8 +18,9 @@ of one 10 MB file would be 2 unequal ones, 7 + 3 MB, leaving a core idle for the
 and, from them: Spark ÷ CLI rows/s (end to end and job only, per round), the per-partition cost
 (job time at the high partition count minus at the low one, x 2 cores / extra partitions), and a
 1-row CLI run (node start + model load + one row), median of 5.
-Input: bench/out/input-N.csv (id,text; the emotion train + validation texts cycled, as bench/run.mjs
-makes it). Outputs go to bench/out/spark-*. Needs pyspark (integrations/spark/requirements.txt), Java 17+.
+Input: bench/out/input-distinct-N.csv (id,text; the distinct emotion train + validation texts cycled,
+" <pass>" appended from the second pass on so that every row's text is distinct and the CLI's dedupe
+cache finds nothing, as bench/inputs.mjs makes it). Outputs go to bench/out/spark-*. Needs pyspark (integrations/spark/requirements.txt), Java 17+.
 """
 import argparse
 import csv
@@ -40,18 +42,20 @@ JOB = os.path.join(REPO, "integrations", "spark", "label.py")
 
 
 def input_file(n):
-    path = os.path.join(OUT, f"input-{n}.csv")
+    path = os.path.join(OUT, f"input-distinct-{n}.csv")
     if os.path.exists(path):
         return path
     texts = []
     for split in ("train.csv", "validation.csv"):
         with open(os.path.join(REPO, "..", "shared", "data", "emotion", split), newline="", encoding="utf-8") as f:
             texts += [r["text"] for r in csv.DictReader(f)]
+    texts = list(dict.fromkeys(texts))
     with open(path + ".tmp", "w", newline="", encoding="utf-8") as f:
         w = csv.writer(f, lineterminator="\n")
         w.writerow(["id", "text"])
         for i in range(n):
-            w.writerow([i + 1, texts[i % len(texts)]])
+            p = i // len(texts)
+            w.writerow([i + 1, texts[i % len(texts)] if p == 0 else f"{texts[i % len(texts)]} {p}"])
     os.rename(path + ".tmp", path)
     return path
 
@@ -71,7 +75,7 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("--rows", type=int, default=100_000)
     p.add_argument("--rounds", type=int, default=2)
-    p.add_argument("--partitions", default="8,40")
+    p.add_argument("--partitions", default="default,8,40", help="comma-separated partition counts; default: no --partitions")
     p.add_argument("--model", help="model dir (default: the embedded model)")
     p.add_argument("--master", default="local[2]")
     p.add_argument("--json")
@@ -80,7 +84,7 @@ def main():
     src = input_file(a.rows)
     node = shutil.which("node") or "node"
     model = ["--model", a.model] if a.model else []
-    parts = [int(x) for x in a.partitions.split(",")]
+    parts = [x if x == "default" else int(x) for x in a.partitions.split(",")]
     spark_submit = shutil.which("spark-submit")
     if spark_submit is None:
         import pyspark
@@ -119,12 +123,12 @@ def main():
             out = os.path.join(OUT, f"spark-job-{n}")
             shutil.rmtree(out, ignore_errors=True)
             argv = [spark_submit, "--master", a.master, "--conf", "spark.ui.enabled=false", "--conf", "spark.log.level=WARN",
-                    JOB, src, out, "--partitions", str(n), "--command", f"{node} {BIN}", *model]
+                    JOB, src, out, *([] if n == "default" else ["--partitions", str(n)]), "--command", f"{node} {BIN}", *model]
             r, wall, cpu, load = timed(argv, env)
             text = r.stdout + r.stderr
             m = re.search(r"read (\d+), labelled (\d+), rejected 0; (\d+) partitions in ([\d.]+) s", text)
             assert r.returncode == 0 and m and int(m.group(2)) == a.rows, text[-3000:]
-            run = dict(round=rnd, what=f"Spark, {m.group(3)} partitions", partitions=int(m.group(3)), wall_s=wall,
+            run = dict(round=rnd, what=f"Spark, {'defaults, ' if n == 'default' else ''}{m.group(3)} partitions", partitions=n, wall_s=wall,
                        job_s=float(m.group(4)), cpu_s=cpu, load1=load)
             results["runs"].append(run)
             show(run)

@@ -105,4 +105,57 @@ describe('labelFile and evaluate', () => {
     expect(summary).toMatchObject({ read: 2, labelled: 1, rejected: 1 });
     expect((parse(fs.readFileSync(path.join(d, 'rej.csv'))) as string[][])[1].slice(0, 2)).toEqual(['3', 'CSV_FIELD_COUNT']);
   });
+
+  test('labelFile() { resume: true } continues what a stopped run left: the file an uninterrupted run writes', async () => {
+    const d = tmp();
+    const input = path.join(d, 'in.csv');
+    const rows = ['text'];
+    for (let i = 0; i < 12000; i++) rows.push(`i feel ${'very '.repeat(i % 9)}fine number ${i}`);
+    fs.writeFileSync(input, rows.join('\n') + '\n');
+    const whole = path.join(d, 'whole.csv');
+    await labelFile(input, whole, { model: TINY_BERT });
+    const out = path.join(d, 'out.csv');
+    const controller = new AbortController();
+    const stopped = await labelFile(input, out, {
+      model: TINY_BERT,
+      signal: controller.signal,
+      onProgress: (p) => {
+        if (p.rows > 5000) controller.abort('test');
+      },
+    });
+    expect(stopped.stoppedBy).toBe('test');
+    expect(fs.existsSync(out)).toBe(false);
+    await expect(labelFile(input, out, { model: TINY_BERT })).rejects.toMatchObject({ code: 'OUTPUT_PARTIAL', exitCode: 2 });
+    const summary = await labelFile(input, out, { model: TINY_BERT, resume: true });
+    expect(summary).toMatchObject({ read: 12000, labelled: 12000, rejected: 0 });
+    expect(fs.readFileSync(out).equals(fs.readFileSync(whole))).toBe(true);
+    expect(fs.readdirSync(d).sort()).toEqual(['in.csv', 'out.csv', 'whole.csv']);
+  });
+
+  test('a resume rebuilds the dedupe cache from the state file, also after it was compacted to a snapshot', async () => {
+    const d = tmp();
+    const input = path.join(d, 'in.csv');
+    const rows = ['text'];
+    // 12,000 rows over about 700 distinct texts, repeats near and far
+    for (let i = 0; i < 12000; i++) rows.push(`i feel ${'so '.repeat(i % 7)}number ${(i * i) % 701}`);
+    fs.writeFileSync(input, rows.join('\n') + '\n');
+    const opts = { model: TINY_BERT, dedupeTexts: 40 };
+    const whole = path.join(d, 'whole.csv');
+    await labelFile(input, whole, opts);
+    const out = path.join(d, 'out.csv');
+    const controller = new AbortController();
+    await labelFile(input, out, {
+      ...opts,
+      signal: controller.signal,
+      onProgress: (p) => {
+        if (p.rows > 9000) controller.abort('test');
+      },
+    });
+    const state = fs.readFileSync(`${out}.partial.json`, 'utf8').split('\n').filter(Boolean);
+    expect(state.some((l) => l.includes('"cacheBase"'))).toBe(true);
+    // another cache size is another run
+    await expect(labelFile(input, out, { ...opts, dedupeTexts: 41, resume: true })).rejects.toMatchObject({ code: 'OUTPUT_PARTIAL', message: expect.stringMatching(/--dedupe/) });
+    await labelFile(input, out, { ...opts, resume: true });
+    expect(fs.readFileSync(out).equals(fs.readFileSync(whole))).toBe(true);
+  });
 });

@@ -36,6 +36,12 @@ add('COLUMN_CONFLICT', () => label(labelled), { file: labelled, line: 1, exitCod
 const twoText = file('two-text.csv', 'text,text\na,b\n');
 add('COLUMN_DUPLICATE', () => label(twoText), { file: twoText, line: 1, exitCode: 2 });
 add('OUTPUT_UNWRITABLE', () => labelFile(csv, path.join(dir, 'no', 'out.csv'), { model }), { file: path.join(dir, 'no', 'out.csv'), exitCode: 2 });
+const partialOut = path.join(dir, 'p.csv');
+fs.writeFileSync(`${partialOut}.partial`, 'text,label,confidence\n');
+add('OUTPUT_PARTIAL', () => labelFile(csv, partialOut, { model }), { file: partialOut, exitCode: 2 });
+const lockedOut = path.join(dir, 'l.csv');
+fs.writeFileSync(`${lockedOut}.partial.lock`, `${process.ppid}\n`); // a live process other than this one
+add('OUTPUT_LOCKED', () => labelFile(csv, lockedOut, { model }), { file: lockedOut, exitCode: 2 });
 const jsonl = (name: string, body: string) => file(name, body);
 const conflict = jsonl('conflict.jsonl', '{"text":"a"}\n{"text":"b","confidence":1}\n');
 add('JSON_KEY_CONFLICT', () => label(conflict), { file: conflict, line: 2, exitCode: 1 });

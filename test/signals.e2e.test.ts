@@ -96,7 +96,7 @@ describe('signals and closed pipes', () => {
     }
   });
 
-  test('with -o, an interrupted run leaves no output file and no temporary file', async () => {
+  test('with -o, an interrupted run leaves no output file, only its partial (whole rows) and state, named after the output', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'el-o-'));
     const out = path.join(dir, 'labelled.csv');
     const child = spawn(process.execPath, [BIN, '--format', 'csv', '--model', TINY_BERT, '-o', out], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
@@ -115,6 +115,10 @@ describe('signals and closed pipes', () => {
     const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
     child.kill('SIGINT');
     expect(await closed).toBe(130);
-    expect(fs.readdirSync(dir)).toEqual([]);
+    expect(fs.readdirSync(dir).sort()).toEqual(['labelled.csv.partial', 'labelled.csv.partial.json']);
+    const partial = fs.readFileSync(path.join(dir, 'labelled.csv.partial'), 'utf8');
+    expect(partial.endsWith('\n')).toBe(true);
+    const rows = (parse(partial) as string[][]).slice(1);
+    rows.forEach((r, i) => expect(r[0]).toBe(`i feel row ${i}`));
   });
 });

@@ -285,6 +285,7 @@ describeSpark('Spark job (integrations/spark/label.py)', () => {
     const q = queue(2);
     const tiny = ['--model', TINY_BERT];
     const all: Record<string, Promise<Run>> = {
+      onesplit: q(() => submit([f.good, path.join(tmp, 'onesplit-out'), ...tiny, '--command', COMMAND])),
       csv: q(() => submit([path.join(SAMPLES, 'sample.csv'), path.join(tmp, 'csv-out'), '--multiline', '--scores', ...tiny, '--command', COMMAND])),
       jsonl: q(() => submit([f.typedJsonl, path.join(tmp, 'jsonl-out'), '--partitions', '3', ...tiny, '--command', COMMAND])),
       parquet: q(() => submit([f.parquet, path.join(tmp, 'parquet-out'), '--partitions', '2', '--scores', ...tiny, '--command', COMMAND])),
@@ -322,6 +323,15 @@ describeSpark('Spark job (integrations/spark/label.py)', () => {
       expectSameLabels({ ...g, label: g.label || null, confidence: g.confidence || null }, w, w.label === null ? [] : SCORE_KEYS);
     });
   });
+
+  test('local[2], defaults, a one-split input: its one task\'s CLI gets both cores; rows stay in input order', async () => {
+    const r = await job('onesplit');
+    expect(r.code).toBe(0);
+    expect(ours(r)).toContain("1 partition for 2 task slots: each task's CLI gets 2 cores");
+    expect(ours(r)).toMatch(/started .* --workers 2 --threads 1/);
+    expect(ours(r)).toContain('read 50, labelled 50, rejected 0; 1 partitions');
+    expect(readCsvDir(path.join(tmp, 'onesplit-out')).map((g) => g.id)).toEqual(Array.from({ length: 50 }, (_, i) => String(i)));
+  }, 900_000);
 
   test('local[2], JSONL in 3 partitions: original keys keep their JSON types, labels as the CLI', async () => {
     const rows = typedRows();

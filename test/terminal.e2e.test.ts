@@ -73,4 +73,18 @@ maybe('in a real terminal', () => {
     expect(r.code).toBe(0);
     expect(r.screen.split('\n').filter((l) => l.startsWith('{')).length).toBe(62);
   });
+
+  test('after Ctrl-C the bar is taken down before the "stopping" line and not drawn again under the summary', () => {
+    const big = path.join(tmp, 'big.csv');
+    fs.writeFileSync(big, 'text\n' + Array.from({ length: 200000 }, (_, i) => `i feel row ${i}\n`).join(''));
+    const out = path.join(tmp, 'big.out.csv');
+    const run = `${q(process.execPath)} ${q(BIN)} ${q(big)} --model ${q(TINY_BERT)} -o ${q(out)} --restart`;
+    // interrupt once rows have reached the partial (the bar is up by then)
+    const r = onTerminal(`${run} & P=$!; while [ ! -s ${q(out + '.partial')} ]; do sleep 0.05; done; sleep 0.5; kill -INT $P; wait $P`);
+    expect(r.code).toBe(130);
+    const [before, after] = r.screen.split('SIGINT: stopping');
+    expect(before).toContain('labelling');
+    expect(after).not.toContain('labelling');
+    expect(after).toMatch(/stopped by SIGINT .*read \d+, labelled \d+, rejected 0/);
+  });
 });

@@ -66,7 +66,9 @@ def parse_args(argv):
     p.add_argument("--workers", type=int, help="CLI worker threads per task (default: spark.task.cpus)")
     p.add_argument("--threads", type=int, help="onnxruntime threads per CLI worker (default: spark.task.cpus / workers)")
     p.add_argument("--batch-size", type=int)
-    p.add_argument("--partitions", type=int, help="repartition the input into N partitions (one CLI process each)")
+    p.add_argument("--partitions", type=int, help="repartition the input into N partitions (one CLI process each; default: "
+                   "the input's splits, and when there are fewer splits than task slots, each task's CLI gets the "
+                   "slots' cores)")
     p.add_argument("--schema", help="input schema as a DDL string (csv/tsv/jsonl; default: csv all strings, jsonl inferred)")
     p.add_argument("--multiline", action="store_true", help="CSV fields or JSON records that span lines (files are then not split)")
     p.add_argument("--overwrite", action="store_true", help="replace OUTPUT (and the rejects DIR) if they exist")
@@ -153,7 +155,11 @@ def make_labeller(cfg, text_idx, score_keys, stats_acc):
 
     def label_partition(rows):
         task = _task_name()
-        argv = cli_argv(cfg, _task_cpus())
+        cpus = _task_cpus()
+        if cfg.get("cores_per_task"):
+            # fewer partitions than task slots: the idle slots' cores go to this task's CLI (no more than this machine has)
+            cpus = max(cpus, min(cfg["cores_per_task"], len(os.sched_getaffinity(0))))
+        argv = cli_argv(cfg, cpus)
         print(f"emotion-label spark: {task}: started {shlex.join(argv)}", file=sys.stderr, flush=True)
         started = time.monotonic()
         err = tempfile.TemporaryFile()
@@ -340,6 +346,8 @@ def main(argv=None):
         df, n_rejected = set_aside_bad_records(spark, df, a) if has_corrupt else (df, 0)
         if a.partitions:
             df = df.repartition(a.partitions)
+        elif not a.workers:
+            spread_cores(spark.sparkContext, df, cfg)
         per_part, elapsed = label_and_write(spark, df, a, cfg, score_keys)
     except Stop as stop:
         return stop.code
@@ -431,6 +439,20 @@ def set_aside_bad_records(spark, df, a):
             rejects.write.mode("overwrite" if a.overwrite else "errorifexists").json(a.rejects)
         bad.unpersist()
     return df.where(F.col(CORRUPT).isNull()).drop(CORRUPT), n_rejected
+
+
+def spread_cores(sc, df, cfg):
+    """A file of one split (say, a 100 MB CSV) is one task: with one CLI worker it would leave the
+    other cores idle. Repartitioning would use them too but shuffle the rows out of input order;
+    giving the few tasks' CLIs the idle slots' cores keeps the order."""
+    n_parts = df.rdd.getNumPartitions()
+    task_cpus = int(sc.getConf().get("spark.task.cpus", "1"))
+    slots = max(1, sc.defaultParallelism // task_cpus)
+    if n_parts < slots:
+        cfg["cores_per_task"] = (slots // max(1, n_parts)) * task_cpus
+        print(f"emotion-label spark: {n_parts} partition{'s' if n_parts != 1 else ''} for {slots} task slots: each task's CLI "
+              f"gets {cfg['cores_per_task']} cores (--partitions N splits the input instead, --workers N sets them)",
+              file=sys.stderr, flush=True)
 
 
 def label_and_write(spark, df, a, cfg, score_keys):

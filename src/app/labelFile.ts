@@ -1,30 +1,44 @@
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import type { Writable } from 'node:stream';
+import { LabelError } from '../errors';
 import type { ModelInfo } from '../infer/modelDir';
 import { REGISTRY } from '../io/formats';
 import { scanJsonlKeys } from '../io/jsonlKeys';
-import { checkOutputPath, fileOutput, parquetOutputPath, streamOutput } from '../io/output';
+import { fileOutput, parquetOutputPath, specialOutput, streamOutput, type Output } from '../io/output';
+import { fileFingerprint, folderFingerprint, identityDiff, readState, sizeOf, StateLog, type Checkpoint, type Identity } from '../io/partial';
 import type { TableReader } from '../io/readers';
 import { RunStats } from '../metrics';
-import { addedColumns, checkDistinctColumns, checkOutputNames, createRowWriter, outputNames } from '../io/writers';
+import { readWrittenPredictions } from '../io/readBack';
+import { fileKey, legacyPartials, OutputLock, partialPaths, resolveOutputTarget, type OutputTarget, type PartialPaths } from '../io/target';
+import { addedColumns, checkDistinctColumns, checkOutputNames, createRowWriter, outputNames, type RowWriter } from '../io/writers';
+import { decodeEntries, encodeEntries, type CacheEntry } from '../pipeline/dedupe';
 import { normalizeLabelFileOptions, type LabelFileConfig, type LabelFileOptions } from './options';
-import { inputName, runRows, toRunInput, type InputSpec, type RowSink, type RunSummary } from './run';
+import { inputName, isRegularFile, runRows, toRunInput, type InputSpec, type RowSink, type RunRequest, type RunSummary } from './run';
 
-/** A regular file (after symlinks), which can be read twice; anything else, or a path that cannot be stat'ed (the run reports it), is not. */
-function isRegularFile(file: string): boolean {
-  try {
-    return fs.statSync(file).isFile();
-  } catch {
-    return false;
-  }
-}
+// package.json is outside src/ (tsc's rootDir), so it is read at run time rather than imported.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const VERSION: string = require('../../package.json').version;
+
+/** A sink for a file output, which can say how many bytes its rows take so far (a checkpoint). */
+type Sink = RowSink & { size?: () => Promise<number> };
+type MakeSink = (reader: TableReader, info: ModelInfo) => Promise<Sink>;
+/** Runs the rows into the sink; `below` counts the rows under --min-confidence, from `below.n` on. */
+type Runner = (
+  makeSink: MakeSink,
+  extra?: Pick<RunRequest, 'resume' | 'checkpoint'>,
+  below?: { n: number },
+  /** A resumed run: the statistics of the rows already written, read back from the partial. */
+  prefill?: (stats: RunStats) => Promise<void>,
+) => Promise<RunSummary>;
 
 /**
  * Labels every row of a table (CSV, TSV, JSONL, Parquet) into `output`: every input row exactly
  * once, in input order, fields unchanged, plus the label and confidence (and the score columns).
- * `output` is a path (written to a temporary file, renamed into place when the run completes) or a
- * stream (not ended: stdout; not for Parquet, whose footer comes last). Resolves to the summary;
- * rejects with a LabelError (its `code` and `exitCode`).
+ * `output` is a stream (not ended: stdout; not for Parquet, whose footer comes last) or a path:
+ * a regular file is written through `PATH.partial` and renamed into place when the run completes
+ * (a run that stops early keeps the partial for `resume`); a device or FIFO is written directly.
+ * Resolves to the summary; rejects with a LabelError (its `code` and `exitCode`).
  */
 export async function labelFile(input: InputSpec, output: string | Writable, options: LabelFileOptions = {}): Promise<RunSummary> {
   const runInput = toRunInput(input);
@@ -47,19 +61,20 @@ export async function labelFile(input: InputSpec, output: string | Writable, opt
     checkOutputNames(names, keys, file);
     return keys;
   };
-  const run = async (makeSink: (reader: TableReader, info: ModelInfo) => Promise<RowSink>) => {
-    let below = 0;
+  const run: Runner = async (makeSink, extra = {}, below = { n: 0 }, prefill) => {
     const min = config.minConfidence;
     let stats: RunStats | undefined;
     const summary = await runRows({
       input: runInput,
       config,
       hooks: options,
+      ...extra,
       // The score keys are known once the model is loaded, before the reader opens.
       reservedKeys: (info) => addedColumns(outputNames(config, info.id2label)),
       makeSink: async ({ info, reader }) => {
         const sink = await makeSink(reader, info);
         const gathered = (stats = new RunStats(info.id2label, min));
+        await prefill?.(gathered);
         return {
           ...sink,
           async accept(lr) {
@@ -68,54 +83,356 @@ export async function labelFile(input: InputSpec, output: string | Writable, opt
             if (min !== undefined && p.labelId >= 0 && p.confidence < min) p.abstained = true;
             const bad = await sink.accept(lr);
             if (bad) return bad;
-            if (p.abstained) below += 1;
+            if (p.abstained) below.n += 1;
             gathered.add(p.labelId, p.confidence, p.abstained);
           },
         };
       },
     });
-    if (min !== undefined) summary.belowMinConfidence = below;
+    if (min !== undefined) summary.belowMinConfidence = below.n;
     summary.output = outputName;
     summary.stats = stats?.report();
     return summary;
   };
-
-  if (REGISTRY[config.outputFormat].needsPath) return labelToParquet(config, parquetOutputPath(typeof output === 'string' ? output : undefined), run, inputColumns);
-
-  // Before any work: a bad output path is a set-up error (exit 2), not a failure after the labelling.
-  const out = typeof output === 'string' ? fileOutput(output) : streamOutput(output);
-  try {
-    return await run(async (reader, info) => {
+  /** CSV, TSV or JSONL rows into `out`. */
+  const tableSink =
+    (out: Output & { sync?: (w: RowWriter) => Promise<number> }, headerWritten = false): MakeSink =>
+    async (reader, info) => {
       const writer = createRowWriter(out.stream, {
         format: config.outputFormat,
         inputColumns: await inputColumns(reader, info),
         id2label: info.id2label,
         names: outputNames(config, info.id2label),
+        headerWritten,
       });
       return {
         accept: (lr) => out.write(writer, lr),
         finish: () => out.commit(writer),
         abandon: () => out.abandon(writer),
+        size: out.sync ? () => out.sync!(writer) : undefined,
       };
-    });
-  } finally {
-    out.discard();
+    };
+
+  if (typeof output !== 'string' || output === '-') {
+    if (typeof output === 'string') throw new LabelError('USAGE', "give labelFile() a stream to write to stdout, not '-'");
+    if (config.outputFormat === 'parquet') parquetOutputPath(undefined);
+    const out = streamOutput(output);
+    try {
+      return await run(tableSink(out));
+    } finally {
+      out.discard();
+    }
   }
+
+  // Before any work: a bad output path is a set-up error (exit 2), not a failure after the labelling.
+  const target = resolveOutputTarget(output);
+  checkDistinct(output, target.kind === 'file' ? target.final : target.path, inputPath, config.rejects);
+  if (target.kind === 'special') {
+    if (config.resume) throw new LabelError('USAGE', `-o names ${target.what}, which is written directly: there is no partial output to resume`, { file: output });
+    if (config.outputFormat === 'parquet') throw new LabelError('USAGE', `-o names ${target.what}: Parquet output needs a regular file (its footer is written last)`, { file: output });
+    const out = specialOutput(target.path, target.fd);
+    try {
+      return await run(tableSink(out));
+    } finally {
+      out.discard();
+    }
+  }
+  return labelToFile(config, target, inputPath, file, options, run, tableSink, inputColumns);
+}
+
+/** -o, --rejects and the input must be three different files: one would overwrite the other. */
+function checkDistinct(output: string, final: string, input: string | undefined, rejects: string | undefined): void {
+  const out = fileKey(final);
+  if (input !== undefined && fileKey(input) === out) {
+    throw new LabelError('USAGE', 'the output is the input file, which would be overwritten while it is read: write elsewhere', { file: output });
+  }
+  if (rejects !== undefined) {
+    const rej = fileKey(rejects);
+    if (rej === out || rej === fileKey(`${final}.partial`)) throw new LabelError('USAGE', '--rejects names the output file: give it a file of its own', { file: rejects });
+    if (input !== undefined && rej === fileKey(input)) throw new LabelError('USAGE', '--rejects names the input file: give it a file of its own', { file: rejects });
+  }
+}
+
+/** Test hook: the run kills itself with SIGKILL at a step of the rename, as a power cut or the OOM killer would. */
+function crashPoint(step: 'before-rename' | 'after-rename'): void {
+  if (process.env.EMOTION_LABEL_TEST_KILL_AT === step) process.kill(process.pid, 'SIGKILL');
+}
+
+/** The folder of a path that may not exist yet, resolved: so that `./x` and `x` are one --rejects. */
+function resolvedPath(p: string): string {
+  try {
+    return path.join(fs.realpathSync(path.dirname(p)), path.basename(p));
+  } catch {
+    return path.resolve(p);
+  }
+}
+
+/**
+ * What a partial's state must match for --resume: the input, the model and every option that
+ * changes the bytes written (listed in README, "Long jobs").
+ */
+function runIdentity(config: LabelFileConfig, inputPath: string): Identity {
+  const input = fileFingerprint(inputPath);
+  const modelDirs = [config.model, path.join(config.model, 'onnx')].filter((d) => fs.existsSync(d) && fs.statSync(d).isDirectory());
+  return {
+    'emotion-label version': VERSION,
+    input: fs.realpathSync(inputPath),
+    'input size': input.size,
+    'input modified': input.modified,
+    'input content (first and last MiB)': input.sample,
+    model: fs.existsSync(config.model) ? fs.realpathSync(config.model) : config.model,
+    'model files': modelDirs.map(folderFingerprint).join('+'),
+    '--format': config.format,
+    '--output-format': config.outputFormat,
+    '--text-column': config.textColumn,
+    '--max-record-size': config.maxRecordSize,
+    '--on-error': config.onError,
+    '--rejects': config.rejects === undefined ? null : resolvedPath(config.rejects),
+    '--scores': config.scores,
+    '--label-name': config.labelName,
+    '--confidence-name': config.confidenceName,
+    '--min-confidence': config.minConfidence ?? null,
+    // These decide which rows share a batch, and a confidence can differ in its last digit with its batch.
+    '--workers': config.workers,
+    '--threads': config.threads,
+    '--batch-size': config.batchSize,
+    // a duplicate takes its first occurrence's answer, computed in that occurrence's batch
+    '--dedupe': config.dedupe ? `on (${config.dedupeTexts} texts)` : 'off',
+  };
+}
+
+const countsOf = (s: RunSummary, below: number): Record<string, number> => ({
+  read: s.read,
+  labelled: s.labelled,
+  rejected: s.rejected,
+  empty: s.empty,
+  below,
+});
+
+/** The summary of a run whose rows were all written before it stopped (it died in the rename). */
+function summaryOf(c: Checkpoint, config: LabelFileConfig, file: string): RunSummary {
+  const s: RunSummary = {
+    input: file,
+    model: config.modelName,
+    seconds: 0,
+    read: c.counts.read ?? 0,
+    labelled: c.counts.labelled ?? 0,
+    rejected: c.counts.rejected ?? 0,
+    empty: c.counts.empty ?? 0,
+    blankLines: c.counts.blankLines ?? 0,
+  };
+  if (config.minConfidence !== undefined) s.belowMinConfidence = c.counts.below ?? 0;
+  return s;
+}
+
+/**
+ * -o FILE (a regular file, or a symlink to one): written through FILE.partial, with the run's
+ * identity and checkpoints in FILE.partial.json, under FILE.partial.lock (README, "Long jobs").
+ */
+async function labelToFile(
+  config: LabelFileConfig,
+  target: Extract<OutputTarget, { kind: 'file' }>,
+  inputPath: string | undefined,
+  file: string,
+  options: LabelFileOptions,
+  run: Runner,
+  tableSink: (out: Output & { sync?: (w: RowWriter) => Promise<number> }, headerWritten?: boolean) => MakeSink,
+  inputColumns: (reader: TableReader, info: ModelInfo) => Promise<string[] | undefined>,
+): Promise<RunSummary> {
+  const output = target.path;
+  const paths = partialPaths(target.final);
+  const rereadable = inputPath !== undefined && isRegularFile(inputPath);
+  if (config.resume && !rereadable) {
+    throw new LabelError('USAGE', '--resume needs an input that can be read again from its start (a file), not stdin, a pipe or a device', { file });
+  }
+  if (config.resume && config.outputFormat === 'parquet') {
+    throw new LabelError('USAGE', 'Parquet output cannot be resumed (a Parquet file is whole only with its footer): start over with --restart, or write CSV, TSV or JSONL', { file: output });
+  }
+  const legacy = legacyPartials(target.final);
+  if (legacy.length > 0) {
+    options.onWarning?.(`${legacy.join(', ')}: left by an earlier version of emotion-label (named after its process id); never read, safe to delete`);
+  }
+
+  const lock = OutputLock.acquire(paths.lock, output);
+  try {
+    const hasPartial = fs.existsSync(paths.partial);
+    let state = readState(paths.state);
+    const lastOf = (st: typeof state) => (st && st !== 'unreadable' ? st.checkpoints[st.checkpoints.length - 1] : undefined);
+    // Killed right after the rename: the output is in place, only the state file is left.
+    const stale = lastOf(state);
+    if (!hasPartial && stale?.done && sizeOf(target.final) === stale.output) {
+      if (config.resume && state !== 'unreadable' && identityDiff(state!.identity, runIdentity(config, inputPath!)).length === 0) {
+        return finishRename(stale, paths, target.final, config, file);
+      }
+      fs.rmSync(paths.state, { force: true });
+      state = undefined;
+    }
+    if (config.restart) {
+      fs.rmSync(paths.partial, { force: true });
+      fs.rmSync(paths.state, { force: true });
+    } else if ((hasPartial || state !== undefined) && !config.resume) {
+      const last = lastOf(state);
+      const what = last?.done
+        ? 'every row of an earlier run, which stopped before renaming it into place'
+        : last
+          ? `the first ${last.rows} rows of an earlier run that stopped early`
+          : 'the output of an earlier run that stopped early';
+      throw new LabelError(
+        'OUTPUT_PARTIAL',
+        `${hasPartial ? paths.partial : paths.state} holds ${what}: ${
+          config.outputFormat === 'parquet' ? 'Parquet output cannot be resumed; discard it and start over with --restart' : 'continue it with --resume (same input, model and options), or discard it and start over with --restart'
+        }`,
+        { file: output },
+      );
+    }
+    const identity: Identity = rereadable ? runIdentity(config, inputPath!) : { input: `${file} (cannot be read again)` };
+
+    let from: Checkpoint | undefined;
+    if (config.resume && (hasPartial || state !== undefined)) {
+      if (state === undefined || state === 'unreadable') {
+        throw new LabelError('OUTPUT_PARTIAL', `${paths.partial} has no readable state file (${paths.state}), so it cannot be continued: start over with --restart`, { file: output });
+      }
+      const diff = identityDiff(state.identity, identity);
+      if (diff.length > 0) {
+        throw new LabelError(
+          'OUTPUT_PARTIAL',
+          `${paths.partial} is not the output of this run (${diff.join('; ')}); it was left as it is: run as before to continue it, or start over with --restart`,
+          { file: output },
+        );
+      }
+      const last = state.checkpoints[state.checkpoints.length - 1];
+      if (last?.done) return finishRename(last, paths, target.final, config, file);
+      // The last checkpoint the files still hold whole (after a lost write, an earlier one).
+      const outSize = sizeOf(paths.partial);
+      const rejSize = config.rejects === undefined ? 0 : sizeOf(config.rejects);
+      const at = state.checkpoints.map((c) => c.output <= outSize && c.rejects <= rejSize).lastIndexOf(true);
+      if (at >= 0) from = { ...state.checkpoints[at], cacheBase: config.dedupe ? encodeEntries(cacheBefore(state.checkpoints, at, config.dedupeTexts)) : undefined };
+    }
+
+    if (config.outputFormat === 'parquet') return await labelToParquet(config, target.final, paths.partial, run, inputColumns);
+
+    // A resume keeps only its checkpoint: what came after it (a torn last record among it) is cut off.
+    let log = from ? StateLog.rewrite(paths.state, identity, [from]) : StateLog.create(paths.state, identity);
+    // Texts journaled since the last snapshot of the cache: past twice its size, the next checkpoint is a snapshot.
+    let journaled = 0;
+    const below = { n: from?.counts.below ?? 0 };
+    let final: Checkpoint | undefined;
+    let rejectsSize = from?.rejects ?? 0;
+    let sized: (() => Promise<number>) | undefined;
+    const out = fileOutput(output, paths.partial, target.final, {
+      resumeAt: from?.output,
+      beforeRename: (size) => {
+        log.append({ ...final!, output: size, rejects: config.rejects === undefined ? 0 : sizeOf(config.rejects), done: true });
+        log.close();
+        crashPoint('before-rename');
+      },
+      afterRename: () => {
+        crashPoint('after-rename');
+        fs.rmSync(paths.state, { force: true });
+      },
+    });
+    try {
+      return await run(
+        async (reader, info) => {
+          const sink = await tableSink(out, from !== undefined && from.output > 0)(reader, info);
+          sized = sink.size;
+          return {
+            ...sink,
+            finish: (summary: RunSummary) => {
+              final = { rows: summary.read, output: 0, rejects: rejectsSize, counts: { ...countsOf(summary, below.n), blankLines: summary.blankLines } };
+              return sink.finish(summary);
+            },
+          };
+        },
+        {
+          resume: from
+            ? {
+                rows: from.rows,
+                counts: from.counts,
+                rejectsAt: config.rejects === undefined ? undefined : from.rejects,
+                cache: config.dedupe ? { base: decodeEntries(from.cacheBase), last: decodeEntries(from.cache) } : undefined,
+              }
+            : undefined,
+          checkpoint: async (rows, summary, rejects, cache) => {
+            // the bytes first, then the line that counts them: a kill in between leaves the previous checkpoint
+            const size = await sized!();
+            rejectsSize = rejects ? await rejects.sync() : 0;
+            const c: Checkpoint = { rows, output: size, rejects: rejectsSize, counts: countsOf(summary, below.n) };
+            if (!cache) return log.append(c);
+            c.cache = encodeEntries(cache.committed);
+            journaled += cache.committed.length;
+            if (journaled <= 2 * cache.capacity) return log.append(c);
+            log.close();
+            log = StateLog.rewrite(paths.state, identity, [{ ...c, cacheBase: encodeEntries(cache.beforeLastCommit()) }]);
+            journaled = 0;
+          },
+        },
+        below,
+        // the statistics (--report) cover the whole output: the rows already written are read back
+        from && from.output > 0
+          ? async (stats) => {
+              const format = config.outputFormat as 'csv' | 'tsv' | 'tsv-quoted' | 'jsonl'; // Parquet returned above
+              for await (const w of readWrittenPredictions(paths.partial, { format, labelName: config.labelName, confidenceName: config.confidenceName, bytes: from!.output, maxRecordSize: config.maxRecordSize })) {
+                stats.addWritten(w.label, w.confidence);
+              }
+            }
+          : undefined,
+      );
+    } catch (err) {
+      // A bad row (--on-error fail) or a set-up problem: a rerun would stop at the same place, so nothing is kept.
+      if (err instanceof LabelError && err.exitCode <= 2) {
+        log.close();
+        out.remove();
+        fs.rmSync(paths.state, { force: true });
+      }
+      throw err;
+    } finally {
+      log.close();
+      out.discard();
+    }
+  } finally {
+    lock.release();
+  }
+}
+
+/**
+ * The dedupe cache as it stood before checkpoint `at`'s window committed (oldest first), from the
+ * journal: the last snapshot at or before it, then the texts each later window committed.
+ */
+function cacheBefore(checkpoints: Checkpoint[], at: number, capacity: number): CacheEntry[] {
+  let start = at;
+  while (start > 0 && checkpoints[start].cacheBase === undefined) start -= 1;
+  const entries: CacheEntry[] = decodeEntries(checkpoints[start].cacheBase);
+  for (let i = start; i < at; i++) entries.push(...decodeEntries(checkpoints[i].cache));
+  return entries.slice(Math.max(0, entries.length - capacity));
+}
+
+/** A run that died between its last row and the rename: rename now (if still to do) and report its counts. */
+function finishRename(done: Checkpoint, paths: PartialPaths, final: string, config: LabelFileConfig, file: string): RunSummary {
+  if (fs.existsSync(paths.partial)) {
+    if (sizeOf(paths.partial) !== done.output) {
+      throw new LabelError('OUTPUT_PARTIAL', `${paths.partial} is not the size its state file recorded (${done.output} bytes); it was left as it is: start over with --restart`, { file: final });
+    }
+    fs.renameSync(paths.partial, final);
+  }
+  fs.rmSync(paths.state, { force: true });
+  return summaryOf(done, config, file);
 }
 
 /** Parquet out: the writer keeps a Parquet input's column types (its Arrow schema) and writes other inputs' columns as strings. */
 async function labelToParquet(
   config: LabelFileConfig,
   target: string,
-  run: (makeSink: (reader: TableReader, info: ModelInfo) => Promise<RowSink>) => Promise<RunSummary>,
+  partial: string,
+  run: Runner,
   inputColumns: (reader: TableReader, info: ModelInfo) => Promise<string[] | undefined>,
 ): Promise<RunSummary> {
-  checkOutputPath(target);
-  // Loaded only for Parquet output: parquet-wasm and apache-arrow cost memory in every run that loads them (bench/README.md, "Parquet loaded only when used").
+  // Loaded only for Parquet output: parquet-wasm and apache-arrow cost every run that loads them about 26 MB of memory.
   const { createParquetWriter } = await import('../io/writers/parquet');
   return run(async (reader, info) => {
     const writer = createParquetWriter({
       path: target,
+      partial,
       inputSchema: reader.schema,
       inputColumns: reader.schema ? undefined : await inputColumns(reader, info),
       id2label: info.id2label,

@@ -1,7 +1,7 @@
 import { LabelError } from '../errors';
 import { loadModelInfo, type ModelInfo } from '../infer/modelDir';
 import type { ClassifyWorkerData, ShareTask } from '../pipeline/classifyWorker';
-import { labelRows, type BatchRunner, type OutputItem } from '../pipeline/labelRows';
+import { labelRows, windowSizeFor, type BatchRunner, type LabelOptions, type OutputItem } from '../pipeline/labelRows';
 import { PoolError, WorkerPool } from '../pipeline/pool';
 import type { BatchOutput, InputRow, ReadItem } from '../types';
 import { disableOrtTelemetry } from '../util/telemetry';
@@ -39,6 +39,11 @@ export class Labeller implements BatchRunner {
   /** Worker threads: how many batches run at once. */
   get size(): number {
     return this.pool.size;
+  }
+
+  /** Rows labelled together (a window); a resumed run starts at a multiple of it. */
+  get windowSize(): number {
+    return windowSizeFor(this.size);
   }
 
   /** The pool's live threads; for tests that stop one to see the run survive it. */
@@ -91,7 +96,7 @@ export class Labeller implements BatchRunner {
   }
 
   /** Rows (from a reader) in, every row out once in input order with its prediction; for labelFile and evaluate. */
-  labelRows(items: AsyncIterable<ReadItem>, opts: { signal?: AbortSignal; onLabelled?: (rows: number, bytes: number) => void } = {}): AsyncGenerator<OutputItem> {
+  labelRows(items: AsyncIterable<ReadItem>, opts: Pick<LabelOptions, 'signal' | 'onLabelled' | 'fixedWindows' | 'dedupe'> = {}): AsyncGenerator<OutputItem> {
     this.checkOpen();
     return labelRows(items, this, opts);
   }

@@ -2,6 +2,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { LabelError } from '../errors';
 import { formatOfExtension, REGISTRY, resolveFormat } from '../io/formats';
+import { DEFAULT_DEDUPE_TEXTS } from '../pipeline/dedupe';
 import type { Format } from '../types';
 
 /** The embedded default model, shipped in the package's model/ folder. */
@@ -59,6 +60,10 @@ export interface RunOptions extends LabellerOptions {
   onError?: string;
   /** With onError 'skip': write bad rows here as CSV (line, code, reason, raw). */
   rejects?: string;
+  /** Label each distinct text once (a bounded cache keyed by a hash of the text); default true. */
+  dedupe?: boolean;
+  /** Texts the dedupe cache remembers (the oldest forgotten first); default 65,536. */
+  dedupeTexts?: number | string;
   /** Stops the reading; the rows read so far are finished. */
   signal?: AbortSignal;
   /** Told as rows finish, with their input bytes and the input's size when it is a file: for progress. */
@@ -77,6 +82,16 @@ export interface LabelFileOptions extends RunOptions {
   /** Names of the added columns; default `label` and `confidence`. */
   labelName?: string;
   confidenceName?: string;
+  /**
+   * Output to a file: continue the partial output an earlier run with the same input, model and
+   * options left (`FILE.partial`) instead of refusing to start; the result is the file an
+   * uninterrupted run writes. Without a partial, the run starts from the first row.
+   */
+  resume?: boolean;
+  /** Output to a file: discard a partial output an earlier run left and start from the first row. */
+  restart?: boolean;
+  /** Told about things worth a word that are not errors (old partial files left by earlier versions). */
+  onWarning?: (message: string) => void;
 }
 
 export interface EvaluateOptions extends RunOptions {
@@ -103,6 +118,8 @@ export interface RunConfig extends LabellerConfig {
   maxRecordSize: number;
   onError: 'fail' | 'skip';
   rejects?: string;
+  dedupe: boolean;
+  dedupeTexts: number;
 }
 
 export interface LabelFileConfig extends RunConfig {
@@ -111,6 +128,8 @@ export interface LabelFileConfig extends RunConfig {
   scores: boolean;
   labelName: string;
   confidenceName: string;
+  resume: boolean;
+  restart: boolean;
 }
 
 export interface EvaluateConfig extends RunConfig {
@@ -178,6 +197,8 @@ function normalizeRunOptions(opts: RunOptions, input: string | undefined): RunCo
     maxRecordSize: positiveInt('--max-record-size', opts.maxRecordSize, DEFAULTS.maxRecordSize),
     onError,
     rejects: opts.rejects,
+    dedupe: opts.dedupe ?? true,
+    dedupeTexts: positiveInt('dedupeTexts', opts.dedupeTexts, DEFAULT_DEDUPE_TEXTS),
   };
 }
 
@@ -191,7 +212,20 @@ export function normalizeLabelFileOptions(opts: LabelFileOptions, input: string 
   if (opts.outputFormat !== undefined) outputFormat = resolveFormat(opts.outputFormat, undefined);
   // A plain TSV input keeps its plain TSV output unless told otherwise; the .tsv extension names both.
   if (opts.outputFormat === undefined && outputFormat === 'tsv' && run.format === 'tsv-quoted') outputFormat = 'tsv-quoted';
-  return { ...run, outputFormat, scores: opts.scores ?? false, labelName, confidenceName, minConfidence: probability('--min-confidence', opts.minConfidence) };
+  const resume = opts.resume ?? false;
+  const restart = opts.restart ?? false;
+  if (resume && restart) throw new LabelError('USAGE', '--resume and --restart exclude each other: continue the partial output, or discard it');
+  if ((resume || restart) && (output === undefined || output === '-')) throw new LabelError('USAGE', `--${resume ? 'resume' : 'restart'} needs an output file (-o FILE)`);
+  return {
+    ...run,
+    outputFormat,
+    scores: opts.scores ?? false,
+    labelName,
+    confidenceName,
+    minConfidence: probability('--min-confidence', opts.minConfidence),
+    resume,
+    restart,
+  };
 }
 
 export function normalizeEvaluateOptions(opts: EvaluateOptions, input: string | undefined): EvaluateConfig {

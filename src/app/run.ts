@@ -10,6 +10,7 @@ import { rawRecord } from '../io/writers';
 import type { ModelInfo } from '../infer/modelDir';
 import type { OutputStats } from '../metrics';
 import type { BadRow, Format, LabelledRow } from '../types';
+import { DedupeCache, type CacheEntry } from '../pipeline/dedupe';
 import { Labeller } from './labeller';
 import type { RunConfig, RunOptions } from './options';
 
@@ -22,7 +23,7 @@ export interface RowSink {
    */
   accept(lr: LabelledRow): Promise<BadRow | void> | BadRow | void;
   /** Called once every row is in; not called when the run stops early. */
-  finish(): Promise<void> | void;
+  finish(summary: RunSummary): Promise<void> | void;
   /** Called when the run stops early (error or signal) to clean up. */
   abandon(): Promise<void> | void;
 }
@@ -48,6 +49,13 @@ export interface RunRequest {
   /** Built once the model is loaded and the header read, before anything is written. */
   makeSink(ctx: { info: ModelInfo; reader: TableReader }): Promise<RowSink> | RowSink;
   hooks: Pick<RunOptions, 'signal' | 'onProgress' | 'onRow'>;
+  /** A resumed run: the first `rows` input records are already in the output; the counts go on from `counts`. */
+  resume?: { rows: number; counts: Partial<RunSummary>; rejectsAt?: number; cache?: { base: CacheEntry[]; last: CacheEntry[] } };
+  /**
+   * Called each time the records handed to the sink (and to the rejects file) reach a multiple of
+   * the labelling window: a point a resumed run can start from with the same batches.
+   */
+  checkpoint?: (rows: number, summary: RunSummary, rejects: RejectsWriter | undefined, cache: DedupeCache | undefined) => Promise<void>;
 }
 
 /** What a run did: read = labelled + empty + rejected. */
@@ -137,6 +145,27 @@ function releasePendingFifoOpen(stream: fs.ReadStream, file: string): void {
   }
 }
 
+/** A regular file (after symlinks), which can be read again from its start; anything else, or a path that cannot be stat'ed, is not. */
+export function isRegularFile(file: string): boolean {
+  try {
+    return fs.statSync(file).isFile();
+  } catch {
+    return false;
+  }
+}
+
+async function* skipFirst<T>(items: AsyncIterable<T>, n: number, onSkip: (item: T) => void): AsyncGenerator<T> {
+  let i = 0;
+  for await (const item of items) {
+    if (i < n) {
+      i += 1;
+      onSkip(item);
+      continue;
+    }
+    yield item;
+  }
+}
+
 /**
  * The shared run: load the model, start the workers, read the header, then stream every row through
  * the pool into the sink, applying the bad-row policy. Set-up errors are thrown before the sink
@@ -150,6 +179,10 @@ export async function runRows(req: RunRequest): Promise<RunSummary> {
   let sink: RowSink | undefined;
   let rejects: RejectsWriter | undefined;
   const summary: RunSummary = { input: input.name, model: config.modelName, seconds: 0, read: 0, labelled: 0, rejected: 0, empty: 0, blankLines: 0 };
+  const resume = req.resume;
+  if (resume) {
+    for (const k of ['read', 'labelled', 'rejected', 'empty'] as const) summary[k] = resume.counts[k] ?? 0;
+  }
   let completed = false;
   try {
     // A rejects file in a missing folder is a set-up error (exit 2), found before the model loads.
@@ -173,7 +206,7 @@ export async function runRows(req: RunRequest): Promise<RunSummary> {
       return summary;
     }
     sink = await req.makeSink({ info, reader });
-    if (config.rejects !== undefined) rejects = new RejectsWriter(config.rejects);
+    if (config.rejects !== undefined) rejects = new RejectsWriter(config.rejects, resume?.rejectsAt);
     const onLabelled = hooks.onProgress
       ? (() => {
           let rows = 0;
@@ -184,7 +217,15 @@ export async function runRows(req: RunRequest): Promise<RunSummary> {
 
     // After a signal the reading stops, but every row already read is labelled and handed on: the
     // loop runs until labelRows has given back the rows in flight.
-    for await (const item of labeller.labelRows(reader.items, { signal: hooks.signal, onLabelled })) {
+    // Records of a resumed run that are already in the output are read (to reach the rest) but not labelled.
+    const items = resume ? skipFirst(reader.items, resume.rows, (item) => onLabelled?.(1, item.bytes ?? 0)) : reader.items;
+    const windowSize = labeller.windowSize;
+    let position = resume?.rows ?? 0;
+    // A regular file never trickles in (a FIFO may): its windows are all full, so batches depend on positions only (resume).
+    const fixedWindows = typeof req.input === 'string' && isRegularFile(req.input);
+    const dedupe = config.dedupe ? new DedupeCache(config.dedupeTexts) : undefined;
+    if (dedupe && resume?.cache) dedupe.restore(resume.cache.base, resume.cache.last);
+    for await (const item of labeller.labelRows(items, { signal: hooks.signal, onLabelled, fixedWindows, dedupe })) {
       summary.read += 1;
       // a row is bad when the reader says so, or when the sink refuses it (eval: unknown gold label)
       let bad: BadRow | undefined;
@@ -213,6 +254,8 @@ export async function runRows(req: RunRequest): Promise<RunSummary> {
         await rejects?.write(bad);
       }
       hooks.onRow?.();
+      position += 1;
+      if (req.checkpoint && fixedWindows && position % windowSize === 0) await req.checkpoint(position, summary, rejects, dedupe);
     }
     summary.blankLines = reader.stats.blankLines;
     if (config.format === 'jsonl' && summary.rejected > 0 && reader.stats.textKeySeen === undefined && !hooks.signal?.aborted) {
@@ -220,11 +263,11 @@ export async function runRows(req: RunRequest): Promise<RunSummary> {
     }
     summary.seconds = (performance.now() - started) / 1000;
     await rejects?.close();
-    // An interrupted run hands over what it finished (stdout) or removes its temporary file (-o): abandon().
+    // An interrupted run hands over what it finished: to stdout, or flushed into the partial file (-o): abandon().
     if (hooks.signal?.aborted) {
       summary.stoppedBy = String(hooks.signal.reason ?? 'a signal');
     } else {
-      await sink.finish();
+      await sink.finish(summary);
       completed = true;
     }
     return summary;

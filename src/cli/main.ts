@@ -12,6 +12,7 @@ import { formatReport } from '../metrics';
 import { renderEvalPage, renderRunPage } from '../report';
 import { commonOptions, evalOptions, labelOptions, type EvalCliOptions, type LabelCliOptions } from './options';
 import { HeapKeeper } from './heap';
+import { fileKey } from '../io/target';
 import { Progress } from './progress';
 
 /** How long a signalled run may go without handing a row to its output before it exits regardless. */
@@ -27,13 +28,13 @@ export const EXIT_CODE_HELP: readonly (readonly [string, string])[] = [
   [`${EXIT.BAD_INPUT}`, 'bad input: a bad row with --on-error fail, rows rejected with --on-error skip, or (eval) nothing to score'],
   [
     `${EXIT.USAGE}`,
-    'usage or set-up error (bad option, missing file, unreadable model, missing or duplicated column, unwritable -o or --report); nothing written',
+    "usage or set-up error (bad option, missing file, unreadable model, missing or duplicated column, unwritable -o or --report, -o naming the input or the rejects file, a partial output found without --resume or --restart or not this run's, -o in use); nothing written",
   ],
   [`${EXIT.RUNTIME}`, 'runtime failure (a worker crashed twice on the same rows, the output could not be written)'],
   [`${EXIT.SIGHUP}`, 'hung up (SIGHUP, the terminal closed): as SIGTERM'],
   [
     `${EXIT.SIGINT}`,
-    'interrupted (SIGINT): the rows read so far were finished and written; a second signal stops at once, the process killed by it (a shell shows the same code)',
+    'interrupted (SIGINT): the rows read so far were finished and written (with -o: to FILE.partial, for --resume); a second signal stops at once, the process killed by it (a shell shows the same code)',
   ],
   [`${EXIT.SIGQUIT}`, 'SIGQUIT is not handled: the process ends at once, nothing finished (a core dump where enabled)'],
   [`${EXIT.SIGTERM}`, 'terminated (SIGTERM): as SIGINT'],
@@ -102,9 +103,13 @@ function output(io: CliIO) {
 }
 
 /** The --report page's file, opened before any work so that an unwritable path is exit 2 with nothing done. */
-function openReport(report: string | undefined, output?: string): TextFileOutput | undefined {
+function openReport(report: string | undefined, output?: string, others: { input?: string; rejects?: string } = {}): TextFileOutput | undefined {
   if (report === undefined) return undefined;
-  if (output !== undefined && path.resolve(report) === path.resolve(output)) throw new LabelError('USAGE', `--report and -o name the same file '${report}'`);
+  // as device and inode where they exist, so that a symlink or another spelling of one file is caught
+  const same = (other: string | undefined) => other !== undefined && (path.resolve(report) === path.resolve(other) || fileKey(report) === fileKey(other));
+  if (same(output)) throw new LabelError('USAGE', `--report and -o name the same file '${report}'`);
+  if (same(others.input)) throw new LabelError('USAGE', `--report names the input file '${report}'`);
+  if (same(others.rejects)) throw new LabelError('USAGE', `--report and --rejects name the same file '${report}'`);
   return textFileOutput(report, 'report');
 }
 
@@ -131,14 +136,16 @@ export function createProgram(io: CliIO, signal: AbortSignal, onSummary: (s: Run
   program.action(async (input: string | undefined, opts: LabelCliOptions) => {
     const toFile = opts.output !== undefined && opts.output !== '-';
     // No bar when the data goes to the same terminal: it would draw into the rows.
-    const report = openReport(opts.report, toFile ? opts.output : undefined);
+    const report = openReport(opts.report, toFile ? opts.output : undefined, { input: input === '-' ? undefined : input, rejects: opts.rejects });
     const progress = new Progress(opts.progress && io.stderrIsTTY && (toFile || !io.stdoutIsTTY));
+    signal.addEventListener('abort', () => progress.stop(), { once: true });
     try {
       const summary = await labelFile(inputOf(input, io), toFile ? opts.output! : io.stdout, {
         ...opts,
         signal,
         onProgress: progress.update,
         onRow: io.beat,
+        onWarning: (m) => io.stderr.write(`emotion-label: note: ${m}\n`),
       });
       if (!toFile) summary.output = '<stdout>';
       progress.stop(!summary.stoppedBy);
@@ -161,6 +168,7 @@ export function createProgram(io: CliIO, signal: AbortSignal, onSummary: (s: Run
   evalCmd.action(async (input: string | undefined, opts: EvalCliOptions) => {
     const page = openReport(opts.report);
     const progress = new Progress(opts.progress && io.stderrIsTTY);
+    signal.addEventListener('abort', () => progress.stop(), { once: true });
     try {
       const { report, summary } = await evaluateWithSummary(inputOf(input, io), { ...opts, signal, onProgress: progress.update, onRow: io.beat });
       progress.stop(!summary.stoppedBy);
@@ -208,8 +216,9 @@ export async function main(argv: string[]): Promise<void> {
   const onSignal = (name: StopSignal) => () => {
     if (outcome.signal !== undefined) dieBy(name); // a second signal: stop now
     outcome.signal = name;
-    process.stderr.write(`\nemotion-label: ${name}: stopping; finishing and writing the rows already read (again to stop at once)\n`);
+    // First the abort, which takes the progress bar down, so that it is not drawn again below this line.
     controller.abort(name);
+    process.stderr.write(`\nemotion-label: ${name}: stopping; finishing and writing the rows already read (again to stop at once)\n`);
     // The rows in flight take seconds at most; an output that takes nothing for that long (a
     // stalled reader of stdout) must not keep the process alive.
     lastBeat = Date.now();

@@ -20,6 +20,7 @@ export interface CommonCliOptions {
   onError?: string;
   rejects?: string;
   neutral?: boolean;
+  dedupe?: boolean;
   progress: boolean;
 }
 
@@ -31,6 +32,8 @@ export interface LabelCliOptions extends CommonCliOptions {
   labelName?: string;
   confidenceName?: string;
   report?: string;
+  resume?: boolean;
+  restart?: boolean;
 }
 
 export interface EvalCliOptions extends CommonCliOptions {
@@ -75,13 +78,19 @@ export function commonOptions(): Option[] {
     ]),
     new Option('--rejects <file>', 'with --on-error skip: write bad rows here (line, code, reason, raw text)'),
     new Option('--neutral', 'include "no emotion": the model\'s neutral label is one of the labels (a model that declares a neutral view only)'),
+    new Option('--no-dedupe', 'run the model on every row, even on a text seen before (default: each distinct text once, the last 65,536 remembered)'),
     new Option('--no-progress', 'no progress bar on stderr'),
   ];
 }
 
 export function labelOptions(): Option[] {
   return [
-    new Option('-o, --output <file>', 'write here instead of stdout (written to a temporary file, renamed when complete; parquet needs it)'),
+    new Option(
+      '-o, --output <file>',
+      'write here instead of stdout (through FILE.partial, renamed when complete; a stopped run keeps it for --resume; parquet needs it)',
+    ),
+    new Option('--resume', 'with -o: continue the FILE.partial a stopped run of the same input, model and options left (else start from the first row)'),
+    new Option('--restart', 'with -o: discard the FILE.partial a stopped run left and start from the first row'),
     new Option('--output-format <format>', `output format: ${oneOf(FORMATS)} (default: the one the -o file's extension names, else the input format)`),
     new Option('--scores', 'add one column per label with its probability (score_<label>)'),
     new Option('--label-name <name>', `name of the added label column (default: ${quoted(DEFAULTS.labelName)})`),

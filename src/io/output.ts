@@ -17,9 +17,9 @@ export interface Output {
   write(writer: RowWriter, lr: LabelledRow): Promise<void>;
   /** Everything written is handed over (a file: renamed into place). */
   commit(writer: RowWriter): Promise<void>;
-  /** The run stopped early: a stream gets what was finished (an in-order prefix of whole rows), a file is removed. */
+  /** The run stopped early: what was finished is flushed (an in-order prefix of whole rows). */
   abandon(writer: RowWriter): Promise<void>;
-  /** Removes the temporary file unless commit() renamed it; safe to call always. */
+  /** Releases what is still open; safe to call always (files stay as they are). */
   discard(): void;
 }
 
@@ -112,37 +112,105 @@ export function textFileOutput(file: string, what: string): TextFileOutput {
 }
 
 /**
- * A file written to a temporary file beside the target, created now (so that a missing folder or a
- * directory given as the target fails before any work, with exit 2) and renamed into place only
- * when the run completes, so that an interrupted run never leaves a complete-looking file.
+ * A device, FIFO or socket named by -o (`/dev/null`, `/dev/stdout`, a named pipe): written
+ * directly, in append mode (a `>>` redirect behind /dev/stdout keeps what it had), never replaced.
+ * The open is asynchronous, so a FIFO nobody reads yet does not block the process.
  */
-export function fileOutput(file: string): Output {
-  const { temp, fd } = openPartial(file, 'output');
-  // Large writes: fewer round trips to the disk, fewer waits for 'drain' on the main thread.
-  const stream = fs.createWriteStream(temp, { fd, highWaterMark: 1024 * 1024 });
+export function specialOutput(file: string, fd?: number): Output {
+  const stream =
+    fd === undefined ? fs.createWriteStream(file, { flags: 'a', highWaterMark: 1024 * 1024 }) : fs.createWriteStream('', { fd, autoClose: false, highWaterMark: 1024 * 1024 });
   const inner = streamOutput(stream, file);
-  let renamed = false;
+  const ended = () =>
+    new Promise<void>((resolve, reject) => {
+      stream.once('error', reject);
+      stream.end(() => resolve());
+    });
+  return {
+    ...inner,
+    stream,
+    async commit(writer) {
+      await inner.commit(writer);
+      await ended().catch((err: Error) => {
+        throw new LabelError('OUTPUT_FAILED', `the output could not be written: ${err.message}`, { file });
+      });
+    },
+    async abandon(writer) {
+      await inner.abandon(writer);
+      await ended().catch(() => undefined);
+    },
+    discard: () => stream.destroy(),
+  };
+}
+
+/** What a file output does around the rename: the state file's last line, and the clean-up after. */
+export interface FileOutputHooks {
+  /** Bytes of an existing partial to keep, rows appended after them (a resume); undefined: a new partial. */
+  resumeAt?: number;
+  /** Called with the partial's final size once it is closed, before the rename. */
+  beforeRename?: (size: number) => void;
+  /** Called once the partial is renamed into place. */
+  afterRename?: () => void;
+}
+
+/**
+ * A regular file written through `partial` (next to `final`, the file -o names or, for a symlink,
+ * its target), created now so that an unwritable folder fails before any work (exit 2), and
+ * renamed onto `final` only when the run completes. A run that stops early keeps the partial, its
+ * rows flushed (`--resume` continues it); set-up and bad-input failures remove it (remove()).
+ */
+export function fileOutput(file: string, partial: string, final: string, hooks: FileOutputHooks = {}): Output & { sync(writer: RowWriter): Promise<number>; remove(): void } {
+  let fd: number;
+  try {
+    fd = fs.openSync(partial, hooks.resumeAt === undefined ? 'w' : 'r+');
+    if (hooks.resumeAt !== undefined) fs.ftruncateSync(fd, hooks.resumeAt);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    const why = e.code === 'ENOENT' ? `no such folder '${path.dirname(partial)}'` : e.code === 'EACCES' ? 'permission denied' : e.message;
+    throw new LabelError('OUTPUT_UNWRITABLE', `cannot write output: ${why}`, { file });
+  }
+  // Large writes: fewer round trips to the disk, fewer waits for 'drain' on the main thread.
+  const stream = fs.createWriteStream(partial, { fd, start: hooks.resumeAt ?? 0, highWaterMark: 1024 * 1024, autoClose: false });
+  const inner = streamOutput(stream, file);
+  let closed = false;
+  const close = async () => {
+    if (closed) return;
+    closed = true;
+    await new Promise<void>((resolve, reject) => {
+      stream.once('error', reject);
+      stream.end(() => resolve());
+    });
+    fs.closeSync(fd);
+  };
   return {
     stream,
     write: inner.write,
+    async sync(writer) {
+      await writer.sync();
+      return fs.fstatSync(fd).size;
+    },
     async commit(writer) {
       await inner.commit(writer);
-      await new Promise<void>((resolve, reject) => {
-        stream.once('error', reject);
-        stream.end(() => resolve());
-      }).catch((err: Error) => {
+      await close().catch((err: Error) => {
         throw new LabelError('OUTPUT_FAILED', `the output could not be written: ${writeErrorText(err)}`, { file });
       });
-      fs.renameSync(temp, file);
-      renamed = true;
+      hooks.beforeRename?.(fs.statSync(partial).size);
+      fs.renameSync(partial, final);
+      hooks.afterRename?.();
     },
-    async abandon() {
-      stream.destroy();
+    async abandon(writer) {
+      // whole rows, flushed: the partial is what --resume continues
+      await inner.abandon(writer);
+      await close().catch(() => undefined);
     },
     discard() {
-      if (renamed) return;
+      if (closed) return;
+      closed = true;
       stream.destroy();
-      fs.rmSync(temp, { force: true });
+      fs.closeSync(fd);
+    },
+    remove() {
+      this.discard();
+      fs.rmSync(partial, { force: true });
     },
   };
 }

@@ -1,5 +1,6 @@
 import { LabelError } from '../errors';
-import type { BadRow, BatchOutput, InputRow, LabelledRow, ReadItem } from '../types';
+import type { BadRow, BatchOutput, InputRow, LabelledRow, Prediction, ReadItem } from '../types';
+import { textKey, type CacheEntry, type DedupeCache } from './dedupe';
 
 /** What the labelling loop needs from a model: a share of texts in, their probabilities out, in order. Tests substitute their own. */
 export interface BatchRunner {
@@ -19,6 +20,20 @@ export interface LabelOptions {
   signal?: AbortSignal;
   /** Told as rows finish (labelled, or needing no model), before they are yielded in order: for progress. */
   onLabelled?: (rows: number, bytes: number) => void;
+  /**
+   * Every window full (windowSize items) but the last: no window is cut short when the input goes
+   * quiet, so which rows share a batch depends on their position only, and a run resumed at a
+   * window boundary rebuilds the batches of an uninterrupted run (a confidence can differ in its
+   * last printed digit with its batch). For files, which never trickle in.
+   */
+  fixedWindows?: boolean;
+  /** Label each distinct text once (dedupe.ts); off when undefined. */
+  dedupe?: DedupeCache;
+}
+
+/** Rows per window for a runner of `size` workers. */
+export function windowSizeFor(size: number, opts: { windowSize?: number; shareSize?: number } = {}): number {
+  return opts.windowSize ?? Math.max(MIN_WINDOW, (opts.shareSize ?? SHARE_SIZE) * size);
 }
 
 /**
@@ -64,17 +79,50 @@ function describeLines(rows: InputRow[]): string {
  * (at least one per worker), each share labelled by one worker, which groups its texts by token
  * count into batches (share.ts); the results are put back in input order.
  */
-async function labelWindow(window: ReadItem[], runner: BatchRunner, shareSize: number, onLabelled?: LabelOptions['onLabelled']): Promise<OutputItem[]> {
+interface WindowResult {
+  out: OutputItem[];
+  /** The window's new texts with their answers, in input order: committed to the cache when it is handed on. */
+  misses: CacheEntry[];
+}
+
+/** A copy for one row: rows may mark their own prediction (abstained) without touching the cache's. */
+const copyOf = (p: Prediction): Prediction => ({ labelId: p.labelId, confidence: p.confidence, scores: p.scores });
+
+async function labelWindow(
+  window: ReadItem[],
+  runner: BatchRunner,
+  shareSize: number,
+  onLabelled?: LabelOptions['onLabelled'],
+  dedupe?: DedupeCache,
+): Promise<WindowResult> {
   const out: OutputItem[] = new Array(window.length);
   const todo: number[] = [];
   let doneBytes = 0;
+  // rows answered by an earlier text: [row index, the answer or the row of this window that has it]
+  const known: [number, Prediction | Promise<Prediction> | number][] = [];
+  const view = dedupe?.begin();
+  const firstHere = new Map<string, number>();
+  const missKeys: string[] = [];
+  let knownBytes = 0;
   window.forEach((item, i) => {
     if (item.kind === 'bad') out[i] = item;
     else if (isBlankText(item.text)) out[i] = { row: item, prediction: { labelId: -1, confidence: 0 } };
-    else return todo.push(i);
+    else if (view) {
+      const key = textKey(item.text);
+      const found = view.find(key) ?? firstHere.get(key);
+      if (found === undefined) {
+        firstHere.set(key, i);
+        missKeys.push(key);
+        return todo.push(i);
+      }
+      known.push([i, found]);
+      knownBytes += item.bytes ?? 0;
+      return;
+    } else return todo.push(i);
     doneBytes += item.bytes ?? 0;
   });
-  if (window.length > todo.length) onLabelled?.(window.length - todo.length, doneBytes);
+  const ready = window.length - todo.length - known.length;
+  if (ready > 0) onLabelled?.(ready, doneBytes);
   const shares = Math.max(Math.min(runner.size, todo.length), Math.ceil(todo.length / shareSize));
   const size = Math.ceil(todo.length / Math.max(1, shares));
   const batches: Promise<void>[] = [];
@@ -101,8 +149,32 @@ async function labelWindow(window: ReadItem[], runner: BatchRunner, shareSize: n
       }),
     );
   }
-  await Promise.all(batches);
-  return out;
+  const all = Promise.all(batches);
+  if (view) {
+    // The next window may take its answers from this one's new texts before they are committed. A
+    // failure reaches the caller through this window; the next one may never ask (the run stopped).
+    todo.forEach((i, j) => {
+      const answer = all.then(() => (out[i] as LabelledRow).prediction);
+      answer.catch(() => undefined);
+      view.pending.set(missKeys[j], answer);
+    });
+  }
+  await all;
+  if (known.length > 0) {
+    for (const [i, found] of known) {
+      const p = typeof found === 'number' ? (out[found] as LabelledRow).prediction : await found;
+      out[i] = { row: window[i] as InputRow, prediction: copyOf(p) };
+    }
+    onLabelled?.(known.length, knownBytes);
+  }
+  // copies: a subarray would keep its whole share's scores alive as long as the entry lives
+  const misses: CacheEntry[] = view
+    ? todo.map((i, j) => {
+        const p = (out[i] as LabelledRow).prediction;
+        return [missKeys[j], { labelId: p.labelId, confidence: p.confidence, scores: p.scores?.slice() }];
+      })
+    : [];
+  return { out, misses };
 }
 
 /**
@@ -117,21 +189,28 @@ export async function* labelRows(
   opts: LabelOptions,
 ): AsyncGenerator<OutputItem> {
   const shareSize = opts.shareSize ?? SHARE_SIZE;
-  const windowSize = opts.windowSize ?? Math.max(MIN_WINDOW, shareSize * runner.size);
-  const reader = new WindowReader(items[Symbol.asyncIterator](), windowSize, opts.signal);
-  const inflight: Promise<OutputItem[]>[] = [];
+  const windowSize = windowSizeFor(runner.size, opts);
+  const reader = new WindowReader(items[Symbol.asyncIterator](), windowSize, opts.signal, opts.fixedWindows ?? false);
+  const inflight: Promise<WindowResult>[] = [];
+  // A resumed run: the last window before the resume point is committed in its place in the order.
+  if (opts.dedupe?.deferred) {
+    inflight.push(Promise.resolve({ out: [], misses: opts.dedupe.deferred }));
+    opts.dedupe.deferred = undefined;
+  }
   try {
     for (;;) {
       while (!reader.done && inflight.length < WINDOWS_IN_FLIGHT) {
         const window = await reader.read(inflight.length > 0);
         if (window.length === 0) break;
-        const p = labelWindow(window, runner, shareSize, opts.onLabelled);
+        const p = labelWindow(window, runner, shareSize, opts.onLabelled, opts.dedupe);
         p.catch(() => undefined); // awaited below; this only keeps a later window's failure from going unhandled
         inflight.push(p);
       }
       const head = inflight.shift();
       if (!head) break;
-      for (const item of await head) yield item;
+      const result = await head;
+      opts.dedupe?.commit(result.misses);
+      for (const item of result.out) yield item;
     }
     if (reader.error !== undefined) throw reader.error;
   } finally {
@@ -170,6 +249,8 @@ class WindowReader {
     private readonly it: AsyncIterator<ReadItem>,
     private readonly windowSize: number,
     private readonly signal: AbortSignal | undefined,
+    /** No idle cut: every window full but the last (LabelOptions.fixedWindows). */
+    private readonly fixed: boolean,
   ) {
     signal?.addEventListener('abort', this.onAbort, { once: true });
   }
@@ -187,7 +268,7 @@ class WindowReader {
         const read = this.pending ?? this.it.next();
         this.pending = undefined;
         read.catch(() => undefined); // a read abandoned on abort may fail once its stream is destroyed
-        this.idleArmed = window.length > 0 || quiet;
+        this.idleArmed = !this.fixed && (window.length > 0 || quiet);
         let wait: Wait<ReadItem>;
         try {
           wait = await new Promise<Wait<ReadItem>>((resolve, reject) => {

@@ -56,6 +56,7 @@ export const DOC_PAGES = [
   'docs/api.md',
   'docs/own-model.md',
   'docs/performance.md',
+  'docs/long-jobs.md',
   'integrations/spark/README.md',
   'CONTRIBUTING.md',
   'CHANGELOG.md',

@@ -21,6 +21,8 @@ export interface WriterOptions {
   inputColumns?: string[];
   id2label: readonly string[];
   names: OutputNames;
+  /** The header is already in the destination (a resumed run appends rows after it). */
+  headerWritten?: boolean;
 }
 
 /**
@@ -102,6 +104,8 @@ export interface RowWriter {
    * the destination: ending process.stdout on a terminal never finishes, and the caller owns it.
    */
   flush(): Promise<void>;
+  /** Resolves once every row written so far has reached the destination; the writer stays open (a checkpoint). */
+  sync(): Promise<void>;
 }
 
 /** A writer to a stream, for every format but Parquet (which needs a path: writers/parquet.ts). */
@@ -153,7 +157,7 @@ abstract class TableWriter implements RowWriter {
       if (columns === undefined) return undefined;
       this.columns = columns;
       this.columnSet = new Set(columns);
-      this.writeFields([...columns, ...addedColumns(this.opts.names)]);
+      if (!this.opts.headerWritten) this.writeFields([...columns, ...addedColumns(this.opts.names)]);
     }
     return this.columns;
   }
@@ -177,6 +181,7 @@ abstract class TableWriter implements RowWriter {
 
   abstract drain(): Promise<void>;
   abstract flush(): Promise<void>;
+  abstract sync(): Promise<void>;
 }
 
 class CsvWriter extends TableWriter {
@@ -210,6 +215,12 @@ class CsvWriter extends TableWriter {
     await Promise.race([ended, this.failed]);
     await taken(this.out, this.failed);
   }
+
+  async sync(): Promise<void> {
+    // the stringifier hands its rows on as it gets them; wait out anything it still holds
+    while (this.csv.writableLength > 0 || this.csv.readableLength > 0) await new Promise((r) => setImmediate(r));
+    await taken(this.out, this.failed);
+  }
 }
 
 /** IANA TSV: fields joined by tabs, no quoting; a field holding a tab or line break cannot be written. */
@@ -231,6 +242,10 @@ class TsvWriter extends TableWriter {
 
   async flush(): Promise<void> {
     this.header();
+    await taken(this.out, this.failed);
+  }
+
+  async sync(): Promise<void> {
     await taken(this.out, this.failed);
   }
 }
@@ -267,6 +282,10 @@ class JsonlWriter implements RowWriter {
   }
 
   async flush(): Promise<void> {
+    await taken(this.out, this.failed);
+  }
+
+  async sync(): Promise<void> {
     await taken(this.out, this.failed);
   }
 }

@@ -17,7 +17,6 @@ import {
 import { Compression, Table as WasmTable, transformParquetStream, WriterPropertiesBuilder } from 'parquet-wasm';
 import { LabelError, messageOf } from '../../errors';
 import type { LabelledRow } from '../../types';
-import { partialPath } from '../output';
 import type { ParquetSource } from '../readers/parquet';
 import { jsonValueText } from './index';
 import { addedColumns, checkOutputNames, type OutputNames } from './outputNames';
@@ -27,6 +26,8 @@ export { parquetOutputPath } from '../output';
 export interface ParquetWriterOptions {
   /** The final output path. */
   path: string;
+  /** Where the file is written until end() renames it to `path` (default: `path`.partial). */
+  partial?: string;
   /** Shown in error messages (defaults to path). */
   file?: string;
   /** Parquet input: the reader's Arrow schema; rows must carry `parquet` (ParquetInputRow). */
@@ -73,7 +74,7 @@ export const ENCODE_CHUNK_ROWS = 1024;
  * bench/README.md, "Parquet libraries").
  *
  * Output goes to a path only (a Parquet footer is written last; stdout is refused, see
- * parquetOutputPath): to `.<name>.<pid>.partial` beside it, renamed to the path by end(), removed by
+ * parquetOutputPath): to `<path>.partial` beside it (or `partial`), renamed to the path by end(), removed by
  * abort() or a failure, so nothing is left at the final path unless the whole file was written.
  */
 export function createParquetWriter(opts: ParquetWriterOptions): ParquetRowWriter {
@@ -120,7 +121,7 @@ class Writer implements ParquetRowWriter {
     this.scores = opts.names.scores.map(() => []);
     this.inputColumns = opts.inputSchema ? opts.inputSchema.fields.map((f) => f.name) : opts.inputColumns;
     if (this.inputColumns) this.checkNames(this.inputColumns);
-    this.tmp = partialPath(opts.path);
+    this.tmp = opts.partial ?? `${opts.path}.partial`;
 
     const source = new ReadableStream<unknown>(
       {

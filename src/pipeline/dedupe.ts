@@ -1,0 +1,106 @@
+import { createHash } from 'node:crypto';
+import type { Prediction } from '../types';
+
+/**
+ * Each distinct text labelled once: a text seen before gets the earlier answer (label, confidence,
+ * scores) without running the model again.
+ *
+ * Keys: SHA-256 of the text's UTF-16 code units, cut to 132 bits (22 base64url characters): a key
+ * costs the same for a one-word text and an 8 MB one, an accidental collision is out of reach
+ * (about 2^-66 at a billion distinct texts), and unlike a fast non-cryptographic hash nobody can
+ * craft two texts that share a key to make one take the other's label. Hashing costs about a
+ * microsecond a text, against a few hundred for the model.
+ *
+ * Bounded: at most `capacity` texts (DEFAULT_DEDUPE_TEXTS), the oldest forgotten first (FIFO; a hit
+ * does not refresh an entry, so that the cache's state depends on the order of first occurrences
+ * only, which a resumed run can rebuild from its journal).
+ *
+ * What a window sees, which makes it a function of positions only: window j of a run is
+ * deduplicated against the entries committed by windows up to j-2, the texts window j-1 sends to
+ * the model (still in flight: their answers are awaited), and its own earlier rows. Window j's own
+ * new texts are committed when window j is handed on, in input order.
+ */
+export const DEFAULT_DEDUPE_TEXTS = 65_536;
+
+/** One committed text: its key and its answer. */
+export type CacheEntry = [key: string, prediction: Prediction];
+
+export function textKey(text: string): string {
+  return createHash('sha256').update(text, 'utf16le').digest('base64url').slice(0, 22);
+}
+
+export class DedupeCache {
+  private readonly map = new Map<string, Prediction>();
+  /** The previous window's new texts, answered or not. */
+  private previous = new Map<string, Promise<Prediction>>();
+  /** Entries the last commit pushed out, oldest first (a snapshot before that commit needs them). */
+  private evicted: CacheEntry[] = [];
+  private lastCommit: CacheEntry[] = [];
+  /** A resumed run's last window: committed when the run's first window has been started. */
+  deferred?: CacheEntry[];
+
+  constructor(readonly capacity: number = DEFAULT_DEDUPE_TEXTS) {}
+
+  get size(): number {
+    return this.map.size;
+  }
+
+  /** A window starts: what its rows can be answered from, and where its own new texts go. */
+  begin(): { find: (key: string) => Prediction | Promise<Prediction> | undefined; pending: Map<string, Promise<Prediction>> } {
+    const previous = this.previous;
+    const pending = new Map<string, Promise<Prediction>>();
+    this.previous = pending;
+    return { find: (key) => this.map.get(key) ?? previous.get(key), pending };
+  }
+
+  /** A window is handed on: its new texts enter the cache in input order, the oldest entries leave. */
+  commit(entries: CacheEntry[]): void {
+    this.evicted = [];
+    for (const [key, p] of entries) {
+      this.map.set(key, p);
+      if (this.map.size > this.capacity) {
+        const oldest = this.map.keys().next().value as string;
+        this.evicted.push([oldest, this.map.get(oldest)!]);
+        this.map.delete(oldest);
+      }
+    }
+    this.lastCommit = entries;
+  }
+
+  /** The entries committed last (a window's new texts), for the journal. */
+  get committed(): CacheEntry[] {
+    return this.lastCommit;
+  }
+
+  /** The cache as it was before the last commit, oldest first: a resumed run starts from it. */
+  beforeLastCommit(): CacheEntry[] {
+    // a commit's texts were all new to the cache: what is not among them was there before
+    const added = new Set(this.lastCommit.map(([key]) => key));
+    return [...this.evicted, ...this.map.entries()].filter(([key]) => !added.has(key));
+  }
+
+  /**
+   * A resumed run's state: `base` the entries committed before the last finished window (oldest
+   * first; only the newest `capacity` are kept), `last` that window's new texts, which its
+   * successor is deduplicated against and which are committed once that successor has started.
+   */
+  restore(base: CacheEntry[], last: CacheEntry[]): void {
+    this.map.clear();
+    for (const [key, p] of base.slice(Math.max(0, base.length - this.capacity))) this.map.set(key, p);
+    this.previous = new Map(last.map(([key, p]) => [key, Promise.resolve(p)]));
+    this.deferred = last;
+  }
+}
+
+/** An entry as JSON: [key, labelId, confidence, ...scores] (float32 values, exact through JSON). */
+export function encodeEntries(entries: CacheEntry[]): unknown[] {
+  return entries.map(([key, p]) => [key, p.labelId, p.confidence, ...(p.scores ? Array.from(p.scores) : [])]);
+}
+
+export function decodeEntries(json: unknown): CacheEntry[] {
+  if (!Array.isArray(json)) return [];
+  return json.map((e) => {
+    const [key, labelId, confidence, ...scores] = e as [string, number, number, ...number[]];
+    return [key, { labelId, confidence, scores: scores.length > 0 ? Float32Array.from(scores) : undefined }];
+  });
+}
