@@ -209,6 +209,43 @@ test('a labelling run stopped by SIGINT: the page says so and covers the rows wr
   expect(num(one($, '[data-k=read]'))).toBe(counted.rows);
 });
 
+test('after --resume the page covers the whole output, not only the rows of the last attempt', async () => {
+  const rows = 24000;
+  const input = path.join(dir, 'long.csv');
+  const lines = ['id,text'];
+  const words = ['so happy', 'sad', 'scared', 'angry today', 'loved', 'surprised'];
+  for (let i = 0; i < rows; i++) lines.push(`${i},i feel ${words[i % words.length]} ${i}`);
+  fs.writeFileSync(input, lines.join('\n') + '\n');
+  const out = path.join(dir, 'long.out.csv');
+  const page = path.join(dir, 'long.html');
+  const args = [input, '-o', out, '--model', TINY_BERT, '--no-progress', '--min-confidence', '0.3'];
+  // killed once two windows are checkpointed: the partial holds their rows, which the second attempt only reads back
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, stdio: 'ignore' });
+  const closed = new Promise((resolve) => child.on('close', resolve));
+  const state = `${out}.partial.json`;
+  let killed = false;
+  const poll = setInterval(() => {
+    if (!killed && fs.existsSync(state) && fs.readFileSync(state, 'utf8').split('\n').filter(Boolean).length >= 3) {
+      killed = true;
+      child.kill('SIGKILL');
+    }
+  }, 10);
+  await closed;
+  clearInterval(poll);
+  expect(killed).toBe(true);
+  expect(fs.existsSync(`${out}.partial`)).toBe(true);
+  const r = await runCli([...args, '--resume', '--report', page]);
+  expect(r.code).toBe(0);
+  const $ = load(fs.readFileSync(page, 'utf8'));
+  const counted = countOutput(fs.readFileSync(out));
+  expect(counted.rows).toBe(rows);
+  const labels: string[] = Object.values(JSON.parse(fs.readFileSync(path.join(TINY_BERT, 'config.json'), 'utf8')).id2label);
+  expectRunPageMatches($, counted, labels);
+  expect(num(one($, '[data-k=read]'))).toBe(rows);
+  expect(num(one($, '[data-k=labelled]'))).toBe(rows);
+  expect(num(one($, '[data-k=abstained]'))).toBe(counted.abstained);
+});
+
 describe('an unwritable --report path', () => {
   // An unreadable model would fail the run when it is loaded: the report error comes first, before any work.
   const cases: [string, string[]][] = [
