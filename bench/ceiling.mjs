@@ -148,10 +148,15 @@ async function main() {
       shares[k % cores].push({ flat, offsets });
     }
     const workers = shares.map((batches) => new Worker(fileURLToPath(import.meta.url), { workerData: { onnxPath: info.onnxPath, padId: tok.padId, batches } }));
-    await Promise.all(workers.map((w) => new Promise((resolve, reject) => {
-      w.once('message', resolve);
-      w.once('error', reject);
-    })));
+    await Promise.all(
+      workers.map(
+        (w) =>
+          new Promise((resolve, reject) => {
+            w.once('message', resolve);
+            w.once('error', reject);
+          }),
+      ),
+    );
     const busy0 = machineBusy();
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
@@ -183,9 +188,18 @@ async function main() {
     const written = fs.readFileSync(out, 'utf8').split('\n').length - 2;
     if (written !== n) throw new Error(`CLI wrote ${written} rows for ${n}`);
     return {
-      rows: n, wall: m.wall, startup, rowsPerS: n / (m.wall - startup), rowsPerSEndToEnd: n / m.wall,
-      cpuS: m.cpuS - startupCpuS, cpuUsPerRow: ((m.cpuS - startupCpuS) / n) * 1e6, mainThreadUsPerRow: ((m.mainS - startupMainS) / n) * 1e6,
-      startupCpuS, otherCpu: m.otherCpu, loadBefore: load, loadAfter: loadavg(),
+      rows: n,
+      wall: m.wall,
+      startup,
+      rowsPerS: n / (m.wall - startup),
+      rowsPerSEndToEnd: n / m.wall,
+      cpuS: m.cpuS - startupCpuS,
+      cpuUsPerRow: ((m.cpuS - startupCpuS) / n) * 1e6,
+      mainThreadUsPerRow: ((m.mainS - startupMainS) / n) * 1e6,
+      startupCpuS,
+      otherCpu: m.otherCpu,
+      loadBefore: load,
+      loadAfter: loadavg(),
     };
   }
 

@@ -21,7 +21,16 @@ const input = path.join(here, 'out', `main-input-distinct-${rows}.csv`);
 if (!fs.existsSync(input)) throw new Error(`${input} is missing: run node bench/mainthread.mjs --rows ${rows} first (it makes it)`);
 
 // The reader's fixed options (src/io/readers/csv.ts); the variants add to them.
-const base = { bom: true, encoding: 'latin1', delimiter: ',', record_delimiter: ['\r\n', '\n'], relax_column_count: true, relax_quotes: true, skip_empty_lines: true, max_record_size: 8 << 20 };
+const base = {
+  bom: true,
+  encoding: 'latin1',
+  delimiter: ',',
+  record_delimiter: ['\r\n', '\n'],
+  relax_column_count: true,
+  relax_quotes: true,
+  skip_empty_lines: true,
+  max_record_size: 8 << 20,
+};
 const where = (r, ctx) => ({ r, lines: ctx.lines, empty: ctx.empty_lines, bytes: ctx.bytes });
 
 /** Reads the parser's documented `info` when each record is pushed (what LocatingParser does). */
@@ -53,15 +62,26 @@ async function cpuPerRow(iterable, start) {
 
 const { openReader } = require('../dist/io/readers');
 const runs = [
-  ...variants.map(([name, make]) => [name, () => {
-    const parser = make();
-    fs.createReadStream(input, { highWaterMark: 256 * 1024 }).pipe(parser);
-    return cpuPerRow(parser, true);
-  }]),
-  ['the whole reader (dist/io/readers: rows decoded, checked, located)', async () => {
-    const reader = await openReader(fs.createReadStream(input, { highWaterMark: 256 * 1024 }), { format: 'csv', file: input, textColumn: 'text', maxRecordBytes: 8 << 20 });
-    return cpuPerRow(reader.items, false);
-  }],
+  ...variants.map(([name, make]) => [
+    name,
+    () => {
+      const parser = make();
+      fs.createReadStream(input, { highWaterMark: 256 * 1024 }).pipe(parser);
+      return cpuPerRow(parser, true);
+    },
+  ]),
+  [
+    'the whole reader (dist/io/readers: rows decoded, checked, located)',
+    async () => {
+      const reader = await openReader(fs.createReadStream(input, { highWaterMark: 256 * 1024 }), {
+        format: 'csv',
+        file: input,
+        textColumn: 'text',
+        maxRecordBytes: 8 << 20,
+      });
+      return cpuPerRow(reader.items, false);
+    },
+  ],
 ];
 // Each measurement in a fresh process (one warm-up pass, then the timed one): in one process the
 // variants' different record shapes and callbacks make csv-parse's hot code polymorphic, which

@@ -26,4 +26,6 @@ for (let i = 0; i < n; i++) {
 cache.commit(batch.splice(0));
 global.gc();
 const after = process.memoryUsage().heapUsed;
-console.log(`${n} distinct texts committed; the cache holds ${cache.size} (default ${DEFAULT_DEDUPE_TEXTS}): ${((after - before) / 1e6).toFixed(1)} MB of heap, ${Math.round((after - before) / cache.size)} bytes a text`);
+console.log(
+  `${n} distinct texts committed; the cache holds ${cache.size} (default ${DEFAULT_DEDUPE_TEXTS}): ${((after - before) / 1e6).toFixed(1)} MB of heap, ${Math.round((after - before) / cache.size)} bytes a text`,
+);

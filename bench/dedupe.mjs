@@ -19,7 +19,7 @@ const bin = path.join(here, '..', 'bin', 'emotion-label.js');
 const argv = process.argv.slice(2);
 const opt = (n, d) => (argv.includes(`--${n}`) ? argv[argv.indexOf(`--${n}`) + 1] : d);
 const rows = Number(opt('rows', 20000));
-const extra = [...(opt('model') ? ['--model', opt('model')] : []), ...(opt('cli-args', '').split(' ').filter(Boolean))];
+const extra = [...(opt('model') ? ['--model', opt('model')] : []), ...opt('cli-args', '').split(' ').filter(Boolean)];
 
 /** mulberry32: a seeded PRNG, so the files are the same on every run. */
 function prng(seed) {
@@ -55,7 +55,9 @@ function run(file, more = []) {
   fs.rmSync(`${out}.partial.json`, { force: true });
   const load = os.loadavg()[0];
   // under /usr/bin/time: wall and CPU (user + system) seconds; CPU is what a shared, loaded machine changes least
-  const r = spawnSync('/usr/bin/time', ['-f', 'TIME %e %U %S', process.execPath, bin, file, '-o', out, '--no-progress', ...extra, ...more], { encoding: 'utf8' });
+  const r = spawnSync('/usr/bin/time', ['-f', 'TIME %e %U %S', process.execPath, bin, file, '-o', out, '--no-progress', ...extra, ...more], {
+    encoding: 'utf8',
+  });
   if (r.status !== 0) throw new Error(r.stderr);
   const [, wall, user, sys] = /TIME (\S+) (\S+) (\S+)/.exec(r.stderr);
   return { s: Number(wall), cpu: Number(user) + Number(sys), load, out: fs.readFileSync(out) };
@@ -78,4 +80,6 @@ for (const rate of [0.3, 0.6]) {
 }
 const off60 = run(input(0.6), ['--no-dedupe']);
 line(0.6, false, off60);
-console.log(`60% file, on against off: ${(off60.s / on60.s).toFixed(2)}x wall, ${(off60.cpu / on60.cpu).toFixed(2)}x CPU; outputs ${on60.out.equals(off60.out) ? 'byte-identical' : 'differ (a duplicate takes its first occurrence\'s confidence, which can differ in the last digit from its own batch\'s)'}`);
+console.log(
+  `60% file, on against off: ${(off60.s / on60.s).toFixed(2)}x wall, ${(off60.cpu / on60.cpu).toFixed(2)}x CPU; outputs ${on60.out.equals(off60.out) ? 'byte-identical' : "differ (a duplicate takes its first occurrence's confidence, which can differ in the last digit from its own batch's)"}`,
+);

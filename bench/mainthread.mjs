@@ -34,7 +34,9 @@ const input = (n) => csvInput('main-input', n, ['train.csv']);
 function run(file, nodeArgs = []) {
   return new Promise((resolve, reject) => {
     const t0 = process.hrtime.bigint();
-    const child = spawn(process.execPath, [...nodeArgs, cli, file, '--model', model, '-o', path.join(outDir, 'main-out.csv'), '--no-progress', ...extra], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [...nodeArgs, cli, file, '--model', model, '-o', path.join(outDir, 'main-out.csv'), '--no-progress', ...extra], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
     let ticks = 0;

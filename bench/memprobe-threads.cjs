@@ -16,11 +16,22 @@ const peaks = {};
 function wasmMb() {
   const key = Object.keys(require.cache).find((k) => k.endsWith('parquet-wasm/node/parquet_wasm.js'));
   if (!key) return -1;
-  try { return mb(require.cache[key].exports.wasmMemory().buffer.byteLength); } catch { return -2; }
+  try {
+    return mb(require.cache[key].exports.wasmMemory().buffer.byteLength);
+  } catch {
+    return -2;
+  }
 }
 const sample = () => {
   const m = process.memoryUsage();
-  const row = { rss: mb(m.rss), heapUsed: mb(m.heapUsed), heapTotal: mb(m.heapTotal), external: mb(m.external), arrayBuffers: mb(m.arrayBuffers), wasm: wasmMb() };
+  const row = {
+    rss: mb(m.rss),
+    heapUsed: mb(m.heapUsed),
+    heapTotal: mb(m.heapTotal),
+    external: mb(m.external),
+    arrayBuffers: mb(m.arrayBuffers),
+    wasm: wasmMb(),
+  };
   for (const [k, v] of Object.entries(row)) peaks[k] = Math.max(peaks[k] ?? -Infinity, v);
   lines.push(`${who} ${((Date.now() - t0) / 1000).toFixed(1)} ${Object.values(row).join(' ')}`);
 };
@@ -32,4 +43,10 @@ const flush = () => {
   lines.length = 0;
 };
 if (wt.isMainThread) process.on('exit', flush);
-else { process.on('exit', flush); setInterval(() => { fs.appendFileSync(out, lines.join('\n') + '\n'); lines.length = 0; }, 2000).unref(); }
+else {
+  process.on('exit', flush);
+  setInterval(() => {
+    fs.appendFileSync(out, lines.join('\n') + '\n');
+    lines.length = 0;
+  }, 2000).unref();
+}

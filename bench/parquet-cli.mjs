@@ -20,7 +20,9 @@ const sizes = opt('rows', '100000,1000000').split(',').map(Number);
 const model = opt('model');
 const repeat = Number(opt('repeat', 1));
 const group = opt('row-group');
-const runs = opt('runs', 'csv:csv,parquet:parquet').split(',').map((r) => r.split(':'));
+const runs = opt('runs', 'csv:csv,parquet:parquet')
+  .split(',')
+  .map((r) => r.split(':'));
 const NAME = { csv: 'CSV', parquet: 'Parquet' };
 const PY = process.env.PYTHON || 'python3';
 
@@ -43,7 +45,20 @@ function inputs(n) {
 function run(input, output) {
   fs.rmSync(output, { force: true });
   const timeFile = path.join(out, '.pq-time');
-  const args = ['-f', '%e %U %S %M', '-o', timeFile, process.execPath, '--expose-gc', path.join(repo, 'bin/emotion-label.js'), input, '-o', output, '--no-progress', ...(model ? ['--model', model] : [])];
+  const args = [
+    '-f',
+    '%e %U %S %M',
+    '-o',
+    timeFile,
+    process.execPath,
+    '--expose-gc',
+    path.join(repo, 'bin/emotion-label.js'),
+    input,
+    '-o',
+    output,
+    '--no-progress',
+    ...(model ? ['--model', model] : []),
+  ];
   const r = spawnSync('/usr/bin/time', args, { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`exit ${r.status}: ${r.stderr}`);
   const [wall, user, sys, kb] = fs.readFileSync(timeFile, 'utf8').trim().split('\n').pop().split(' ').map(Number);

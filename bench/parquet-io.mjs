@@ -10,7 +10,12 @@ const n = process.argv[2] ?? '1000000';
 const L = ['sadness', 'joy', 'love', 'anger', 'fear', 'surprise'];
 const t0 = process.hrtime.bigint();
 const t = await openParquet(new URL(`./out/pq-${n}.parquet`, import.meta.url).pathname, { file: 'in', textColumn: 'text' });
-const w = createParquetWriter({ path: new URL(`./out/pq-${n}.labelled.parquet`, import.meta.url).pathname, inputSchema: t.schema, id2label: L, names: { label: 'label', confidence: 'confidence', scores: [] } });
+const w = createParquetWriter({
+  path: new URL(`./out/pq-${n}.labelled.parquet`, import.meta.url).pathname,
+  inputSchema: t.schema,
+  id2label: L,
+  names: { label: 'label', confidence: 'confidence', scores: [] },
+});
 let rows = 0;
 for await (const it of t.items) {
   rows++;
@@ -18,4 +23,6 @@ for await (const it of t.items) {
 }
 await w.end();
 const secs = Number(process.hrtime.bigint() - t0) / 1e9;
-console.log(JSON.stringify({ rows, secs: +secs.toFixed(2), rowsPerSec: Math.round(rows / secs), peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024) }));
+console.log(
+  JSON.stringify({ rows, secs: +secs.toFixed(2), rowsPerSec: Math.round(rows / secs), peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024) }),
+);

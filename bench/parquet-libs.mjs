@@ -32,11 +32,16 @@ const hyparquet = {
     const { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } = await import('hyparquet');
     const buf = await asyncBufferFromFile(file);
     const metadata = await parquetMetadataAsync(buf);
-    let rows = 0, chars = 0, start = 0;
+    let rows = 0,
+      chars = 0,
+      start = 0;
     for (const rg of metadata.row_groups) {
       const end = start + Number(rg.num_rows);
       const objs = await parquetReadObjects({ file: buf, metadata, rowStart: start, rowEnd: end });
-      for (const o of objs) { rows++; chars += o.text.length; }
+      for (const o of objs) {
+        rows++;
+        chars += o.text.length;
+      }
       start = end;
     }
     return { rows, chars };
@@ -53,9 +58,22 @@ const hyparquet = {
     const w = new ParquetWriter({ writer: fileWriter(file), schema, codec: 'SNAPPY' });
     for (let s = 0; s < n; s += CHUNK) {
       const m = Math.min(CHUNK, n - s);
-      const ids = new BigInt64Array(m), texts = new Array(m), scores = new Float64Array(m);
-      for (let i = 0; i < m; i++) { ids[i] = BigInt(s + i); texts[i] = text100(s + i); scores[i] = (s + i) / n; }
-      await w.write({ columnData: [{ name: 'id', data: ids }, { name: 'text', data: texts }, { name: 'score', data: scores }], rowGroupSize: CHUNK });
+      const ids = new BigInt64Array(m),
+        texts = new Array(m),
+        scores = new Float64Array(m);
+      for (let i = 0; i < m; i++) {
+        ids[i] = BigInt(s + i);
+        texts[i] = text100(s + i);
+        scores[i] = (s + i) / n;
+      }
+      await w.write({
+        columnData: [
+          { name: 'id', data: ids },
+          { name: 'text', data: texts },
+          { name: 'score', data: scores },
+        ],
+        rowGroupSize: CHUNK,
+      });
     }
     w.finish();
   },
@@ -67,8 +85,19 @@ const hyparquet = {
     const metadata = await parquetMetadataAsync(buf);
     const names = metadata.schema.slice(1).filter((_, i, a) => true);
     const top = []; // top-level column names
-    { let i = 1; const skip = (k) => { const e = metadata.schema[k]; let j = k + 1; for (let c = 0; c < (e.num_children || 0); c++) j = skip(j); return j; };
-      while (i < metadata.schema.length) { top.push(metadata.schema[i].name); i = skip(i); } }
+    {
+      let i = 1;
+      const skip = (k) => {
+        const e = metadata.schema[k];
+        let j = k + 1;
+        for (let c = 0; c < (e.num_children || 0); c++) j = skip(j);
+        return j;
+      };
+      while (i < metadata.schema.length) {
+        top.push(metadata.schema[i].name);
+        i = skip(i);
+      }
+    }
     void names;
     const w = new ParquetWriter({ writer: fileWriter(output), schema: metadata.schema, codec: 'SNAPPY' });
     let start = 0;
@@ -89,13 +118,19 @@ const parquetWasm = {
     const arrow = await import('apache-arrow');
     const pf = await pw.ParquetFile.fromFile(await openAsBlob(file));
     const groups = pf.metadata().numRowGroups();
-    let rows = 0, chars = 0;
+    let rows = 0,
+      chars = 0;
     for (let g = 0; g < groups; g++) {
       const t = await pf.read({ rowGroups: [g], batchSize: 1 << 20 });
       const js = arrow.tableFromIPC(t.intoIPCStream());
       for (const b of js.batches) {
-        const text = b.getChild('text'), id = b.getChild('id');
-        for (let i = 0; i < b.numRows; i++) { rows++; chars += text.get(i).length; id.get(i); }
+        const text = b.getChild('text'),
+          id = b.getChild('id');
+        for (let i = 0; i < b.numRows; i++) {
+          rows++;
+          chars += text.get(i).length;
+          id.get(i);
+        }
       }
     }
     return { rows, chars };
@@ -105,17 +140,29 @@ const parquetWasm = {
     const arrow = await import('apache-arrow');
     const props = new pw.WriterPropertiesBuilder().setCompression(pw.Compression[codec]).setMaxRowGroupSize(CHUNK).build();
     let s = 0;
-    const src = new ReadableStream({
-      pull(c) {
-        if (s >= n) { c.close(); return; }
-        const m = Math.min(CHUNK, n - s);
-        const ids = new BigInt64Array(m), texts = new Array(m), scores = new Float64Array(m);
-        for (let i = 0; i < m; i++) { ids[i] = BigInt(s + i); texts[i] = text100(s + i); scores[i] = (s + i) / n; }
-        const t = new arrow.Table({ id: arrow.makeVector(ids), text: arrow.vectorFromArray(texts, new arrow.Utf8()), score: arrow.makeVector(scores) });
-        for (const rb of pw.Table.fromIPCStream(arrow.tableToIPC(t, 'stream')).recordBatches()) c.enqueue(rb);
-        s += m;
+    const src = new ReadableStream(
+      {
+        pull(c) {
+          if (s >= n) {
+            c.close();
+            return;
+          }
+          const m = Math.min(CHUNK, n - s);
+          const ids = new BigInt64Array(m),
+            texts = new Array(m),
+            scores = new Float64Array(m);
+          for (let i = 0; i < m; i++) {
+            ids[i] = BigInt(s + i);
+            texts[i] = text100(s + i);
+            scores[i] = (s + i) / n;
+          }
+          const t = new arrow.Table({ id: arrow.makeVector(ids), text: arrow.vectorFromArray(texts, new arrow.Utf8()), score: arrow.makeVector(scores) });
+          for (const rb of pw.Table.fromIPCStream(arrow.tableToIPC(t, 'stream')).recordBatches()) c.enqueue(rb);
+          s += m;
+        },
       },
-    }, { highWaterMark: 1 });
+      { highWaterMark: 1 },
+    );
     const bytes = await pw.transformParquetStream(src, props);
     await bytes.pipeTo(Writable.toWeb(createWriteStream(file)));
   },
@@ -125,13 +172,19 @@ const parquetWasm = {
     const pf = await pw.ParquetFile.fromFile(await openAsBlob(input));
     const groups = pf.metadata().numRowGroups();
     let g = 0;
-    const src = new ReadableStream({
-      async pull(c) {
-        if (g >= groups) { c.close(); return; }
-        const js = arrow.tableFromIPC((await pf.read({ rowGroups: [g++] })).intoIPCStream());
-        for (const b of js.batches) for (const rb of pw.Table.fromIPCStream(arrow.tableToIPC(new arrow.Table([b]), 'stream')).recordBatches()) c.enqueue(rb);
+    const src = new ReadableStream(
+      {
+        async pull(c) {
+          if (g >= groups) {
+            c.close();
+            return;
+          }
+          const js = arrow.tableFromIPC((await pf.read({ rowGroups: [g++] })).intoIPCStream());
+          for (const b of js.batches) for (const rb of pw.Table.fromIPCStream(arrow.tableToIPC(new arrow.Table([b]), 'stream')).recordBatches()) c.enqueue(rb);
+        },
       },
-    }, { highWaterMark: 1 });
+      { highWaterMark: 1 },
+    );
     const props = new pw.WriterPropertiesBuilder().setCompression(pw.Compression.ZSTD).build();
     await (await pw.transformParquetStream(src, props)).pipeTo(Writable.toWeb(createWriteStream(output)));
   },
@@ -147,11 +200,15 @@ const duckdb = {
   async read(file) {
     const c = await this.conn();
     const res = await c.stream(`SELECT * FROM read_parquet('${file}')`);
-    let rows = 0, chars = 0;
+    let rows = 0,
+      chars = 0;
     for (;;) {
       const chunk = await res.fetchChunk();
       if (!chunk || chunk.rowCount === 0) break;
-      for (const r of chunk.getRows()) { rows++; chars += r[1].length; }
+      for (const r of chunk.getRows()) {
+        rows++;
+        chars += r[1].length;
+      }
     }
     return { rows, chars };
   },
@@ -159,12 +216,19 @@ const duckdb = {
     // Rows come from JS one at a time (as the labelled rows will), so: appender into a table of a
     // file-backed database (spills, bounded memory), then COPY to Parquet.
     const db = `${file}.duckdb`;
-    rmSync(db, { force: true }); rmSync(`${db}.wal`, { force: true });
+    rmSync(db, { force: true });
+    rmSync(`${db}.wal`, { force: true });
     const c = await this.conn(db);
     await c.run(`SET memory_limit='1GB'`);
     await c.run('CREATE TABLE t (id BIGINT, text VARCHAR, score DOUBLE)');
     const a = await c.createAppender('t');
-    for (let i = 0; i < n; i++) { a.appendBigInt(BigInt(i)); a.appendVarchar(text100(i)); a.appendDouble(i / n); a.endRow(); if (i % CHUNK === CHUNK - 1) a.flushSync(); }
+    for (let i = 0; i < n; i++) {
+      a.appendBigInt(BigInt(i));
+      a.appendVarchar(text100(i));
+      a.appendDouble(i / n);
+      a.endRow();
+      if (i % CHUNK === CHUNK - 1) a.flushSync();
+    }
     a.closeSync();
     await c.run(`COPY t TO '${file}' (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${CHUNK})`);
     c.closeSync?.();
@@ -179,7 +243,10 @@ const duckdb = {
     for (;;) {
       const chunk = await res.fetchChunk();
       if (!chunk || chunk.rowCount === 0) break;
-      for (const r of chunk.getRows()) { r.forEach((v, k) => a.appendValue(v, types[k])); a.endRow(); }
+      for (const r of chunk.getRows()) {
+        r.forEach((v, k) => a.appendValue(v, types[k]));
+        a.endRow();
+      }
     }
     a.closeSync();
     await c.run(`COPY t TO '${output}' (FORMAT parquet, COMPRESSION zstd)`);
@@ -199,7 +266,14 @@ if (process.argv[2] === '--child') {
     else if (op === 'write-snappy') await LIBS[lib].write(a, Number(b), 'SNAPPY');
     else if (op === 'roundtrip') await LIBS[lib].roundtrip(a, b);
   } catch (err) {
-    process.stdout.write(JSON.stringify({ error: String(err?.stack ?? err).split('\n').slice(0, 3).join(' | ') }));
+    process.stdout.write(
+      JSON.stringify({
+        error: String(err?.stack ?? err)
+          .split('\n')
+          .slice(0, 3)
+          .join(' | '),
+      }),
+    );
     process.exit(0);
   }
   const secs = Number(process.hrtime.bigint() - t0) / 1e9;
@@ -209,7 +283,10 @@ if (process.argv[2] === '--child') {
 
 // ---------------------------------------------------------------- parent
 const args = process.argv.slice(2);
-const opt = (name, dflt) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : dflt; };
+const opt = (name, dflt) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : dflt;
+};
 const N = Number(opt('--rows', '1000000'));
 const only = opt('--only', Object.keys(LIBS).join(',')).split(',');
 const input = path.join(OUT, `pq-${N}.parquet`);
@@ -219,7 +296,11 @@ if (!existsSync(input)) {
 }
 const child = (...a) => {
   const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--child', ...a], { encoding: 'utf8', maxBuffer: 1 << 26 });
-  try { return JSON.parse(r.stdout); } catch { return { error: (r.stderr || r.stdout).slice(0, 300) }; }
+  try {
+    return JSON.parse(r.stdout);
+  } catch {
+    return { error: (r.stderr || r.stdout).slice(0, 300) };
+  }
 };
 const results = [];
 for (const lib of only) {
@@ -230,7 +311,15 @@ for (const lib of only) {
   const wr = child(lib, 'write', outFile, String(N));
   row.write = wr.error ? wr : { rowsPerSec: Math.round(N / wr.secs), peakRssMB: Math.round(wr.maxRssMB) };
   if (!wr.error) {
-    const chk = spawnSync('python3', ['-c', `import pyarrow.parquet as pq,sys; f=pq.ParquetFile(sys.argv[1]); m=f.metadata; print(m.num_rows, m.num_row_groups, m.row_group(0).column(1).compression)`, outFile], { encoding: 'utf8' });
+    const chk = spawnSync(
+      'python3',
+      [
+        '-c',
+        `import pyarrow.parquet as pq,sys; f=pq.ParquetFile(sys.argv[1]); m=f.metadata; print(m.num_rows, m.num_row_groups, m.row_group(0).column(1).compression)`,
+        outFile,
+      ],
+      { encoding: 'utf8' },
+    );
     row.write.pyarrow = chk.stdout.trim() || chk.stderr.trim().split('\n').pop();
   }
   if (lib === 'parquet-wasm') {
@@ -242,8 +331,16 @@ for (const lib of only) {
   const rt = child(lib, 'roundtrip', path.join(REPO, 'fixtures/parquet/types.parquet'), rtOut);
   if (rt.error) row.types = rt;
   else {
-    const chk = spawnSync('python3', [path.join(REPO, 'training/fixtures/check_parquet.py'), '--columns-report', path.join(REPO, 'fixtures/parquet/types.parquet'), rtOut], { encoding: 'utf8' });
-    try { row.types = JSON.parse(chk.stdout); } catch { row.types = { error: (chk.stderr || chk.stdout).slice(-300) }; }
+    const chk = spawnSync(
+      'python3',
+      [path.join(REPO, 'training/fixtures/check_parquet.py'), '--columns-report', path.join(REPO, 'fixtures/parquet/types.parquet'), rtOut],
+      { encoding: 'utf8' },
+    );
+    try {
+      row.types = JSON.parse(chk.stdout);
+    } catch {
+      row.types = { error: (chk.stderr || chk.stdout).slice(-300) };
+    }
   }
   results.push(row);
   console.log(JSON.stringify(row));

@@ -11,8 +11,10 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
     w = new Worker(mode.includes('Wp') ? "require('parquet-wasm'); setInterval(()=>{},1000)" : 'setInterval(()=>{},1000)', { eval: true });
     await sleep(1500);
   }
-  if (mode.includes('M')) { require('parquet-wasm'); }
+  if (mode.includes('M')) {
+    require('parquet-wasm');
+  }
   await sleep(1500);
-  console.log(mode, Math.round(r0/1e6), Math.round(process.memoryUsage().rss/1e6), Math.round(process.resourceUsage().maxRSS/1e3));
+  console.log(mode, Math.round(r0 / 1e6), Math.round(process.memoryUsage().rss / 1e6), Math.round(process.resourceUsage().maxRSS / 1e3));
   process.exit(0);
 })();

@@ -10,26 +10,51 @@ const B = Number(bs);
 const mem = () => Math.round(wasmMemory().buffer.byteLength / 1e6);
 const pf = await ParquetFile.fromFile(await openAsBlob(file));
 console.log('open', mem());
-const meta = pf.metadata(); const n = meta.numRowGroups(); 
+const meta = pf.metadata();
+const n = meta.numRowGroups();
 const t0 = performance.now();
 let total = 0;
 for (let g = 0; g < n; g++) {
   if (mode === 'read') {
     const t = await pf.read({ rowGroups: [g], batchSize: B });
-    const bs = t.recordBatches(); t.free();
-    for (const b of bs) { const ipc = b.intoIPCStream(); total += ipc.length; }
+    const bs = t.recordBatches();
+    t.free();
+    for (const b of bs) {
+      const ipc = b.intoIPCStream();
+      total += ipc.length;
+    }
   } else if (mode === 'slice') {
     const rows = meta.rowGroup(g).numRows();
     for (let off = 0; off < rows; off += B) {
       const t = await pf.read({ rowGroups: [g], offset: off, limit: B, batchSize: B });
-      const bs = t.recordBatches(); t.free();
-      for (const b of bs) { const ipc = b.intoIPCStream(); total += ipc.length; }
+      const bs = t.recordBatches();
+      t.free();
+      for (const b of bs) {
+        const ipc = b.intoIPCStream();
+        total += ipc.length;
+      }
     }
   } else if (mode === 'stream') {
     const s = await pf.stream({ rowGroups: [g], batchSize: B });
     const r = s.getReader();
-    for (;;) { const { done, value } = await r.read(); if (done) break; const ipc = value.intoIPCStream(); total += ipc.length; }
+    for (;;) {
+      const { done, value } = await r.read();
+      if (done) break;
+      const ipc = value.intoIPCStream();
+      total += ipc.length;
+    }
   }
   if (g < 3 || g === n - 1) console.log('group', g, mem());
 }
-console.log(mode, B, 'ms', Math.round(performance.now() - t0), 'ipc MB', Math.round(total / 1e6), 'wasm', mem(), 'rss', Math.round(process.resourceUsage().maxRSS / 1e3));
+console.log(
+  mode,
+  B,
+  'ms',
+  Math.round(performance.now() - t0),
+  'ipc MB',
+  Math.round(total / 1e6),
+  'wasm',
+  mem(),
+  'rss',
+  Math.round(process.resourceUsage().maxRSS / 1e3),
+);

@@ -37,7 +37,18 @@ const CLK_TCK = 100;
 const loadavg = () => fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 
 const loadBefore = loadavg();
-const args = [...(cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []), '--expose-gc', cliBin, input, '-o', path.join(profDir, 'out.csv'), '--no-progress', '--model', model, ...cliArgs];
+const args = [
+  ...(cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []),
+  '--expose-gc',
+  cliBin,
+  input,
+  '-o',
+  path.join(profDir, 'out.csv'),
+  '--no-progress',
+  '--model',
+  model,
+  ...cliArgs,
+];
 const t0 = performance.now();
 const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'inherit'] });
 const threads = new Map(); // tid -> { comm, cpuS }
@@ -61,12 +72,17 @@ clearInterval(poll);
 const wall = (performance.now() - t0) / 1000;
 if (code !== 0) throw new Error(`CLI exited with ${code}`);
 
-console.log(`model ${model}, ${rows} distinct rows, wall ${wall.toFixed(2)} s, --cpu-prof ${cpuProf ? 'on' : 'off'}, load average ${loadBefore} before, ${loadavg()} after`);
+console.log(
+  `model ${model}, ${rows} distinct rows, wall ${wall.toFixed(2)} s, --cpu-prof ${cpuProf ? 'on' : 'off'}, load average ${loadBefore} before, ${loadavg()} after`,
+);
 // Every thread of the process is named "node" except V8's profiler threads; onnxruntime-node runs
 // session.run() on the calling (worker) thread, so the busiest threads after the main one are the
 // workers'. The rest: libuv's pool, V8's GC and compiler helpers, the profiler.
 const mainS = [...threads].find(([tid]) => tid === String(child.pid))?.[1].cpuS ?? 0;
-const others = [...threads].filter(([tid]) => tid !== String(child.pid)).map(([, t]) => t).sort((a, b) => b.cpuS - a.cpuS);
+const others = [...threads]
+  .filter(([tid]) => tid !== String(child.pid))
+  .map(([, t]) => t)
+  .sort((a, b) => b.cpuS - a.cpuS);
 const nWorkers = Number(opt('workers', (await import('node:os')).availableParallelism()));
 const workerS = others.slice(0, nWorkers).map((t) => t.cpuS);
 const restS = others.slice(nWorkers).reduce((s, t) => s + t.cpuS, 0);
@@ -96,7 +112,10 @@ function part(fn, url) {
   return 'other (node internals)';
 }
 
-for (const file of fs.readdirSync(profDir).filter((f) => f.endsWith('.cpuprofile')).sort()) {
+for (const file of fs
+  .readdirSync(profDir)
+  .filter((f) => f.endsWith('.cpuprofile'))
+  .sort()) {
   const prof = JSON.parse(fs.readFileSync(path.join(profDir, file), 'utf8'));
   const nodes = new Map(prof.nodes.map((n) => [n.id, n]));
   const self = new Map();
@@ -131,5 +150,6 @@ for (const file of fs.readdirSync(profDir).filter((f) => f.endsWith('.cpuprofile
     console.log(`  ${p.padEnd(36)} ${perRow(share(us) * cpuS)} µs/row  ${(100 * share(us)).toFixed(1).padStart(5)}%`);
   }
   console.log(`  top functions by self time:`);
-  for (const [k, us] of [...fns].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`  ${perRow(share(us) * cpuS)} µs/row  ${(100 * share(us)).toFixed(1).padStart(5)}%  ${k}`);
+  for (const [k, us] of [...fns].sort((a, b) => b[1] - a[1]).slice(0, top))
+    console.log(`  ${perRow(share(us) * cpuS)} µs/row  ${(100 * share(us)).toFixed(1).padStart(5)}%  ${k}`);
 }

@@ -68,8 +68,18 @@ for (const b of batches) {
 }
 await classifier.release();
 const total = tokMs + feedMs + runMs;
-console.log(JSON.stringify({
-  rows, batchSize, threads, windowSize, tokensPerText: +(tokens / rows).toFixed(1), paddingOverhead: +(padded / tokens - 1).toFixed(3),
-  tokenizeMs: +tokMs.toFixed(0), feedsMs: +feedMs.toFixed(0), onnxMs: +runMs.toFixed(0),
-  tokenizeShare: +(tokMs / total).toFixed(3), rowsPerSOneThread: +(rows / (total / 1000)).toFixed(0),
-}));
+console.log(
+  JSON.stringify({
+    rows,
+    batchSize,
+    threads,
+    windowSize,
+    tokensPerText: +(tokens / rows).toFixed(1),
+    paddingOverhead: +(padded / tokens - 1).toFixed(3),
+    tokenizeMs: +tokMs.toFixed(0),
+    feedsMs: +feedMs.toFixed(0),
+    onnxMs: +runMs.toFixed(0),
+    tokenizeShare: +(tokMs / total).toFixed(3),
+    rowsPerSOneThread: +(rows / (total / 1000)).toFixed(0),
+  }),
+);

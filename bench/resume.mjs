@@ -18,7 +18,7 @@ const bin = path.join(here, '..', 'bin', 'emotion-label.js');
 const argv = process.argv.slice(2);
 const opt = (n, d) => (argv.includes(`--${n}`) ? argv[argv.indexOf(`--${n}`) + 1] : d);
 const rows = Number(opt('rows', 20000));
-const extra = [...(opt('model') ? ['--model', opt('model')] : []), ...(opt('cli-args', '').split(' ').filter(Boolean))];
+const extra = [...(opt('model') ? ['--model', opt('model')] : []), ...opt('cli-args', '').split(' ').filter(Boolean)];
 const csv = csvInput('input', rows, ['train.csv', 'validation.csv']);
 
 function clean(out) {
@@ -69,10 +69,15 @@ async function stopped(out, sig) {
   return { at: from || at, before, resumed };
 }
 
-console.log(`resume bench: ${rows} rows, ${os.cpus().length} cores, 1-min load ${os.loadavg()[0].toFixed(1)} at start, CLI args: ${extra.join(' ') || '(defaults)'}`);
+console.log(
+  `resume bench: ${rows} rows, ${os.cpus().length} cores, 1-min load ${os.loadavg()[0].toFixed(1)} at start, CLI args: ${extra.join(' ') || '(defaults)'}`,
+);
 console.log('| output | stop | resumed from row | full run: wall s / CPU s | resumed run: wall s / CPU s | resumed / full: wall, CPU | identical |');
 console.log('| --- | --- | --- | --- | --- | --- | --- |');
-for (const [ext, sigs] of [['csv', ['SIGKILL', 'SIGINT']], ['jsonl', ['SIGKILL']]]) {
+for (const [ext, sigs] of [
+  ['csv', ['SIGKILL', 'SIGINT']],
+  ['jsonl', ['SIGKILL']],
+]) {
   const ref = path.join(outDir, `resume-full.${ext}`);
   const tFull = full(ref);
   for (const sig of sigs) {
@@ -80,6 +85,8 @@ for (const [ext, sigs] of [['csv', ['SIGKILL', 'SIGINT']], ['jsonl', ['SIGKILL']
     const r = await stopped(out, sig);
     const same = fs.readFileSync(out).equals(fs.readFileSync(ref));
     const f = (t) => `${t.wall.toFixed(1)} / ${t.cpu.toFixed(1)}`;
-    console.log(`| ${ext} | ${sig} | ${r.at} | ${f(tFull)} | ${f(r.resumed)} | ${(r.resumed.wall / tFull.wall).toFixed(2)}, ${(r.resumed.cpu / tFull.cpu).toFixed(2)} | ${same ? 'yes' : 'NO'} |`);
+    console.log(
+      `| ${ext} | ${sig} | ${r.at} | ${f(tFull)} | ${f(r.resumed)} | ${(r.resumed.wall / tFull.wall).toFixed(2)}, ${(r.resumed.cpu / tFull.cpu).toFixed(2)} | ${same ? 'yes' : 'NO'} |`,
+    );
   }
 }

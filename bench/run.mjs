@@ -132,7 +132,9 @@ function record(r) {
   results.push(r);
   const busy = r.otherCpu > MAX_OTHER ? ` [other processes used ${r.otherCpu.toFixed(2)} cores meanwhile]` : '';
   const extra = r.labelRowsPerS ? `, labelling only ${r.labelRowsPerS.toFixed(1)} rows/s` : '';
-  console.error(`  ${r.name}: ${r.rows} rows in ${r.wall.toFixed(2)} s = ${r.rowsPerS.toFixed(1)} rows/s${extra}, peak RSS ${r.rssMb.toFixed(0)} MB, CPU ${r.cpu.toFixed(2)} (${((r.cpuS / r.rows) * 1000).toFixed(2)} CPU-s per 1000 rows)${busy}`);
+  console.error(
+    `  ${r.name}: ${r.rows} rows in ${r.wall.toFixed(2)} s = ${r.rowsPerS.toFixed(1)} rows/s${extra}, peak RSS ${r.rssMb.toFixed(0)} MB, CPU ${r.cpu.toFixed(2)} (${((r.cpuS / r.rows) * 1000).toFixed(2)} CPU-s per 1000 rows)${busy}`,
+  );
   return r;
 }
 
@@ -148,7 +150,8 @@ async function runCli(name, model, n, extra = [], times = 1) {
     // --expose-gc: as the bin script's #! line starts node (src/cli/heap.ts)
     const m = await measure(process.execPath, ['--expose-gc', cliBin, input, '-o', out, '--no-progress', '--model', model, ...extra]);
     if (m.code !== 0) throw new Error(`CLI failed (${m.code}): ${m.stderr}`);
-    if (m.otherCpu > MAX_OTHER) console.error(`  (run slowed by other processes: ${m.otherCpu.toFixed(2)} cores busy elsewhere${tries < 4 * times ? '; again' : ''})`);
+    if (m.otherCpu > MAX_OTHER)
+      console.error(`  (run slowed by other processes: ${m.otherCpu.toFixed(2)} cores busy elsewhere${tries < 4 * times ? '; again' : ''})`);
     runs.push(m);
   }
   if (runs.some((r) => r.otherCpu <= MAX_OTHER)) runs.splice(0, runs.length, ...runs.filter((r) => r.otherCpu <= MAX_OTHER));
@@ -156,7 +159,16 @@ async function runCli(name, model, n, extra = [], times = 1) {
   const m = runs[Math.floor(runs.length / 2)];
   const lines = fs.readFileSync(out, 'utf8').split('\n').length - 2;
   if (lines !== n) throw new Error(`CLI wrote ${lines} rows for ${n}`);
-  return record({ name, system: 'emotion-label CLI', model: path.relative(repo, model) || model, batch: batchOf(extra), rows: n, ...pick(m), runs: runs.map((r) => +r.wall.toFixed(3)), args: extra.join(' ') });
+  return record({
+    name,
+    system: 'emotion-label CLI',
+    model: path.relative(repo, model) || model,
+    batch: batchOf(extra),
+    rows: n,
+    ...pick(m),
+    runs: runs.map((r) => +r.wall.toFixed(3)),
+    args: extra.join(' '),
+  });
 }
 /** The CLI's batch size for these arguments: --batch-size if given, else the CLI's default (16, src/cli/options.ts). */
 function batchOf(extra) {
@@ -167,18 +179,51 @@ const pick = (m) => ({ wall: m.wall, rssMb: m.rssMb, cpuS: m.cpuS, otherCpu: +m.
 
 async function runTjs(n) {
   const input = inputFile(n);
-  const m = await measure(process.execPath, [path.join(here, 'transformersjs.mjs'), '--model', modelDir, '--input', input, '--rows', String(n), '--batch-size', '32', '--output', path.join(outDir, 'tjs-out.csv')]);
+  const m = await measure(process.execPath, [
+    path.join(here, 'transformersjs.mjs'),
+    '--model',
+    modelDir,
+    '--input',
+    input,
+    '--rows',
+    String(n),
+    '--batch-size',
+    '32',
+    '--output',
+    path.join(outDir, 'tjs-out.csv'),
+  ]);
   if (m.code !== 0) {
     console.error(`  transformers.js failed (${m.code}): ${m.stderr.slice(-2000)}`);
     return undefined;
   }
   const j = JSON.parse(m.stdout.trim().split('\n').pop());
-  return record({ name: 'transformers.js pipeline', system: 'transformers.js (@huggingface/transformers)', model: path.relative(repo, modelDir), batch: 32, rows: n, ...pick(m), labelRowsPerS: j.label_rows_per_s, loadS: j.load_s });
+  return record({
+    name: 'transformers.js pipeline',
+    system: 'transformers.js (@huggingface/transformers)',
+    model: path.relative(repo, modelDir),
+    batch: 32,
+    rows: n,
+    ...pick(m),
+    labelRowsPerS: j.label_rows_per_s,
+    loadS: j.load_s,
+  });
 }
 
 async function runPy(name, ckpt, n, batch) {
   const input = inputFile(Math.max(n, 1));
-  const m = await measure(PY, [path.join(here, 'python_pipeline.py'), '--model', ckpt, '--input', input, '--rows', String(n), '--batch-size', String(batch), '--output', path.join(outDir, `py-out.csv`)]);
+  const m = await measure(PY, [
+    path.join(here, 'python_pipeline.py'),
+    '--model',
+    ckpt,
+    '--input',
+    input,
+    '--rows',
+    String(n),
+    '--batch-size',
+    String(batch),
+    '--output',
+    path.join(outDir, `py-out.csv`),
+  ]);
   const last = m.stdout.trim().split('\n').pop() || '{}';
   let j;
   try {
@@ -191,7 +236,16 @@ async function runPy(name, ckpt, n, batch) {
     results.push({ name, skipped: j.skipped ?? `exit ${m.code}` });
     return undefined;
   }
-  return record({ name, system: `Python transformers ${j.transformers} pipeline (torch ${j.torch}, ${j.threads} threads)`, model: ckpt, batch, rows: j.rows, ...pick(m), labelRowsPerS: j.label_rows_per_s, loadS: +(j.import_s + j.load_s).toFixed(2) });
+  return record({
+    name,
+    system: `Python transformers ${j.transformers} pipeline (torch ${j.torch}, ${j.threads} threads)`,
+    model: ckpt,
+    batch,
+    rows: j.rows,
+    ...pick(m),
+    labelRowsPerS: j.label_rows_per_s,
+    loadS: +(j.import_s + j.load_s).toFixed(2),
+  });
 }
 
 async function startup() {
@@ -227,7 +281,14 @@ function fileInfo(f) {
   return fs.existsSync(f) ? { file: path.relative(repo, f), mb: +(fs.statSync(f).size / 1e6).toFixed(1) } : undefined;
 }
 
-const info = { date: new Date().toISOString(), machine: machine(), model: fileInfo(path.join(modelDir, 'model.onnx')), checkpoint, python: PY, cliArgs: cliArgs.join(' ') };
+const info = {
+  date: new Date().toISOString(),
+  machine: machine(),
+  model: fileInfo(path.join(modelDir, 'model.onnx')),
+  checkpoint,
+  python: PY,
+  cliArgs: cliArgs.join(' '),
+};
 console.error(`machine: ${info.machine.nproc} cores, ${info.machine.cpu}, node ${info.machine.node}; model ${info.model?.file} (${info.model?.mb} MB)`);
 
 const roberta = path.join(outDir, 'roberta-base-random');
@@ -261,7 +322,9 @@ if (!skipRoberta) {
 }
 if (flag('startup')) {
   startupResult = await startup();
-  console.error(`  1-row file, start to exit: mean ${startupResult.mean.toFixed(3)} s (min ${startupResult.min.toFixed(3)}, max ${startupResult.max.toFixed(3)}; ${startupResult.tool})`);
+  console.error(
+    `  1-row file, start to exit: mean ${startupResult.mean.toFixed(3)} s (min ${startupResult.min.toFixed(3)}, max ${startupResult.max.toFixed(3)}; ${startupResult.tool})`,
+  );
 }
 
 // ---- report ---------------------------------------------------------------------------------------
@@ -271,20 +334,30 @@ const base = cli.rowsPerS;
 console.log('');
 const cliRoberta = measured.find((r) => r.name.startsWith('CLI, RoBERTa'));
 const sameModelCli = (r) => (r.name.includes('RoBERTa') ? cliRoberta : cli);
-console.log('| run | batch | rows | wall s | rows/s (end to end) | rows/s (labelling only) | peak RSS MB | CPU (user+sys)/wall | CLI (embedded model) ÷ this | CLI same model ÷ this |');
+console.log(
+  '| run | batch | rows | wall s | rows/s (end to end) | rows/s (labelling only) | peak RSS MB | CPU (user+sys)/wall | CLI (embedded model) ÷ this | CLI same model ÷ this |',
+);
 console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
 for (const r of measured) {
   const against = r.labelRowsPerS ?? r.rowsPerS;
   r.cliSpeedup = base / against;
   const same = sameModelCli(r);
   r.sameModelSpeedup = same && !r.name.startsWith('CLI') ? same.rowsPerS / against : undefined;
-  console.log(`| ${r.name} | ${r.batch} | ${r.rows} | ${fmt(r.wall, 2)} | ${fmt(r.rowsPerS)} | ${fmt(r.labelRowsPerS)} | ${fmt(r.rssMb, 0)} | ${fmt(r.cpu, 2)} | ${r === cli ? '1' : fmt(r.cliSpeedup, 1) + '×'} | ${r.sameModelSpeedup ? fmt(r.sameModelSpeedup, 1) + '×' : ''} |`);
+  console.log(
+    `| ${r.name} | ${r.batch} | ${r.rows} | ${fmt(r.wall, 2)} | ${fmt(r.rowsPerS)} | ${fmt(r.labelRowsPerS)} | ${fmt(r.rssMb, 0)} | ${fmt(r.cpu, 2)} | ${r === cli ? '1' : fmt(r.cliSpeedup, 1) + '×'} | ${r.sameModelSpeedup ? fmt(r.sameModelSpeedup, 1) + '×' : ''} |`,
+  );
 }
 for (const r of results.filter((r) => r.skipped)) console.log(`| ${r.name} | skipped: ${r.skipped} | | | | | | | |`);
-if (startupResult) console.log(`\n1-row file, start to exit: ${fmt(startupResult.mean, 3)} s mean (min ${fmt(startupResult.min, 3)}, max ${fmt(startupResult.max, 3)}; ${startupResult.tool})`);
-console.log(`\nSpeed-up = CLI end-to-end rows/s (${fmt(base)}) ÷ the other run's labelling-only rows/s (its model load excluded), or its end-to-end rows/s when it reports none.`);
+if (startupResult)
+  console.log(
+    `\n1-row file, start to exit: ${fmt(startupResult.mean, 3)} s mean (min ${fmt(startupResult.min, 3)}, max ${fmt(startupResult.max, 3)}; ${startupResult.tool})`,
+  );
+console.log(
+  `\nSpeed-up = CLI end-to-end rows/s (${fmt(base)}) ÷ the other run's labelling-only rows/s (its model load excluded), or its end-to-end rows/s when it reports none.`,
+);
 const scale = measured.find((r) => r.name.includes(`${scaleRows} rows`));
-if (scale) console.log(`Peak RSS ${rows} → ${scaleRows} rows: ${fmt(cli.rssMb, 0)} → ${fmt(scale.rssMb, 0)} MB (${fmt((scale.rssMb / cli.rssMb - 1) * 100, 1)}%)`);
+if (scale)
+  console.log(`Peak RSS ${rows} → ${scaleRows} rows: ${fmt(cli.rssMb, 0)} → ${fmt(scale.rssMb, 0)} MB (${fmt((scale.rssMb / cli.rssMb - 1) * 100, 1)}%)`);
 
 const find = (p) => measured.find((r) => r.name.startsWith(p));
 const targets = [];
@@ -296,12 +369,20 @@ const pyRb1 = find('Python pipeline, RoBERTa-base-sized, batch 1');
 if (pyRb1) targets.push(['CLI (embedded) >= 25x Python RoBERTa-base batch 1', pyRb1.cliSpeedup >= 25, `${fmt(pyRb1.cliSpeedup, 1)}x`]);
 const pyRb32 = find('Python pipeline, RoBERTa-base-sized, batch 32');
 if (pyRb32) targets.push(['(beside it) CLI (embedded) vs Python RoBERTa-base batch 32', null, `${fmt(pyRb32.cliSpeedup, 1)}x`]);
-if (scale) targets.push([`peak RSS within ±20% from ${rows} to ${scaleRows} rows`, Math.abs(scale.rssMb / cli.rssMb - 1) <= 0.2, `${fmt((scale.rssMb / cli.rssMb - 1) * 100, 1)}%`]);
+if (scale)
+  targets.push([
+    `peak RSS within ±20% from ${rows} to ${scaleRows} rows`,
+    Math.abs(scale.rssMb / cli.rssMb - 1) <= 0.2,
+    `${fmt((scale.rssMb / cli.rssMb - 1) * 100, 1)}%`,
+  ]);
 if (startupResult) targets.push(['1-row file <= 1.5 s start to exit', startupResult.mean <= 1.5, `${fmt(startupResult.mean, 3)} s`]);
 console.log('\nTargets:');
 for (const [what, ok, val] of targets) console.log(`  ${ok === null ? 'info' : ok ? 'MET ' : 'MISS'}  ${what}: ${val}`);
 
 if (jsonOut) {
-  fs.writeFileSync(jsonOut, JSON.stringify({ ...info, rows, startup: startupResult, results, targets: targets.map(([what, ok, value]) => ({ what, ok, value })) }, null, 2) + '\n');
+  fs.writeFileSync(
+    jsonOut,
+    JSON.stringify({ ...info, rows, startup: startupResult, results, targets: targets.map(([what, ok, value]) => ({ what, ok, value })) }, null, 2) + '\n',
+  );
   console.error(`wrote ${jsonOut}`);
 }

@@ -57,8 +57,18 @@ for (const w of counts) {
   const out = fs.createWriteStream(path.join(here, 'out', 'sim-out.csv'), { highWaterMark: 1024 * 1024 }); // as the CLI's -o
   const t0 = process.hrtime.bigint();
   const c0 = process.cpuUsage();
-  const reader = await openReader(fs.createReadStream(input, { highWaterMark: 256 * 1024 }), { format: 'csv', file: input, textColumn: 'text', maxRecordBytes: 1 << 23 });
-  const writer = createRowWriter(out, { format: 'csv', inputColumns: reader.columns, id2label: LABELS, names: outputNames({ labelName: 'label', confidenceName: 'confidence', scores: false }, LABELS) });
+  const reader = await openReader(fs.createReadStream(input, { highWaterMark: 256 * 1024 }), {
+    format: 'csv',
+    file: input,
+    textColumn: 'text',
+    maxRecordBytes: 1 << 23,
+  });
+  const writer = createRowWriter(out, {
+    format: 'csv',
+    inputColumns: reader.columns,
+    id2label: LABELS,
+    names: outputNames({ labelName: 'label', confidenceName: 'confidence', scores: false }, LABELS),
+  });
   let n = 0;
   for await (const item of labelRows(reader.items, simulated(w), {})) {
     n++;
@@ -70,5 +80,7 @@ for (const w of counts) {
   const c = process.cpuUsage(c0);
   const cpu = (c.user + c.system) / 1e6;
   if (n !== rows) throw new Error(`wrote ${n} rows of ${rows}`);
-  console.log(`| ${w} | ${Math.round((w * 1e6) / workerUs)} | ${Math.round(rows / wall)} | ${((cpu / rows) * 1e6).toFixed(1)} | ${((cpu / wall) * 100).toFixed(0)}% |`);
+  console.log(
+    `| ${w} | ${Math.round((w * 1e6) / workerUs)} | ${Math.round(rows / wall)} | ${((cpu / rows) * 1e6).toFixed(1)} | ${((cpu / wall) * 100).toFixed(0)}% |`,
+  );
 }

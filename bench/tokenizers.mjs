@@ -61,7 +61,9 @@ try {
 }
 
 const loadavg = () => fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
-console.log(`${path.relative(repo, dir)}, ${rows} distinct texts, ${rounds} rounds, load average ${loadavg()}${rustVersion ? `, @anush008/tokenizers ${rustVersion}` : ''}`);
+console.log(
+  `${path.relative(repo, dir)}, ${rows} distinct texts, ${rounds} rounds, load average ${loadavg()}${rustVersion ? `, @anush008/tokenizers ${rustVersion}` : ''}`,
+);
 const cpu = {};
 let reference;
 for (let r = 0; r < rounds; r++) {
@@ -77,8 +79,14 @@ for (let r = 0; r < rounds; r++) {
     for (let i = 0; i < texts.length; i++) if (ids[i].length !== reference[i].length || ids[i].some((v, j) => v !== reference[i][j])) differ++;
     const us = (c.user + c.system) / texts.length;
     (cpu[name] ??= []).push(us);
-    console.log(`  round ${r + 1} ${name.padEnd(12)} ${us.toFixed(1).padStart(6)} CPU µs/text  (wall ${((wall * 1000) / texts.length).toFixed(1)} µs/text)  ${differ} texts differ from hf`);
+    console.log(
+      `  round ${r + 1} ${name.padEnd(12)} ${us.toFixed(1).padStart(6)} CPU µs/text  (wall ${((wall * 1000) / texts.length).toFixed(1)} µs/text)  ${differ} texts differ from hf`,
+    );
   }
 }
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-console.log(`median CPU µs/text: ${Object.entries(cpu).map(([n, xs]) => `${n} ${median(xs).toFixed(1)}`).join(', ')}; load average ${loadavg()}`);
+console.log(
+  `median CPU µs/text: ${Object.entries(cpu)
+    .map(([n, xs]) => `${n} ${median(xs).toFixed(1)}`)
+    .join(', ')}; load average ${loadavg()}`,
+);

@@ -12,14 +12,24 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'el-shots-'));
 // run in a scratch folder holding a copy of the samples, so that the pages name them as a user would see them
 fs.cpSync(path.join(root, 'fixtures', 'samples'), path.join(tmp, 'fixtures', 'samples'), { recursive: true });
-const cli = (...args) => execFileSync(process.execPath, [path.join(root, 'bin', 'emotion-label.js'), ...args], { cwd: tmp, stdio: ['ignore', 'ignore', 'inherit'] });
+const cli = (...args) =>
+  execFileSync(process.execPath, [path.join(root, 'bin', 'emotion-label.js'), ...args], { cwd: tmp, stdio: ['ignore', 'ignore', 'inherit'] });
 cli('eval', 'fixtures/samples/labelled.csv', '--report', 'eval.html');
 cli('fixtures/samples/sample.csv', '-o', 'labelled.csv', '--min-confidence', '0.7', '--report', 'run.html');
 
 const context = await chromium.launchPersistentContext(path.join(tmp, 'profile'), {
   executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
   headless: true,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  args: [
+    '--headless',
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+  ],
   viewport: { width: 1000, height: 800 },
   deviceScaleFactor: 0.8,
   colorScheme: 'light',

@@ -13,13 +13,7 @@ export { labelFile } from './app/labelFile';
 export type { InputSpec } from './app/run';
 export { evaluate, evaluateWithSummary } from './app/evaluate';
 export type { RunSummary } from './app/run';
-export {
-  DEFAULT_MODEL_DIR,
-  type LabellerOptions,
-  type RunOptions,
-  type LabelFileOptions,
-  type EvaluateOptions,
-} from './app/options';
+export { DEFAULT_MODEL_DIR, type LabellerOptions, type RunOptions, type LabelFileOptions, type EvaluateOptions } from './app/options';
 export type { Report, LabelMetrics, ReliabilityBin, SelectiveRow, OutputStats, LabelRunStats, UnlabelledRow } from './metrics';
 export { RunStats } from './metrics';
 export { renderEvalPage, renderRunPage } from './report';

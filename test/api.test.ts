@@ -65,7 +65,7 @@ describe('createLabeller', () => {
 });
 
 describe('labelFile and evaluate', () => {
-  test('labelFile() to a path gives the CLI\'s bytes', async () => {
+  test("labelFile() to a path gives the CLI's bytes", async () => {
     const out = path.join(tmp(), 'out.csv');
     const summary = await labelFile(path.join(SAMPLES, 'sample.csv'), out, { model: TINY_BERT, scores: true });
     expect(summary).toMatchObject({ read: 62, labelled: 61, empty: 1, rejected: 0 });
@@ -154,7 +154,10 @@ describe('labelFile and evaluate', () => {
     const state = fs.readFileSync(`${out}.partial.json`, 'utf8').split('\n').filter(Boolean);
     expect(state.some((l) => l.includes('"cacheBase"'))).toBe(true);
     // another cache size is another run
-    await expect(labelFile(input, out, { ...opts, dedupeTexts: 41, resume: true })).rejects.toMatchObject({ code: 'OUTPUT_PARTIAL', message: expect.stringMatching(/--dedupe/) });
+    await expect(labelFile(input, out, { ...opts, dedupeTexts: 41, resume: true })).rejects.toMatchObject({
+      code: 'OUTPUT_PARTIAL',
+      message: expect.stringMatching(/--dedupe/),
+    });
     await labelFile(input, out, { ...opts, resume: true });
     expect(fs.readFileSync(out).equals(fs.readFileSync(whole))).toBe(true);
   });

@@ -37,7 +37,11 @@ describe('temperature from config.json calibration.temperature', () => {
     const args = [path.join(SAMPLES, 'labelled.csv'), '--output-format', 'jsonl', '--label-name', 'predicted'];
     const a = await runCli([...args, '--model', TINY_BERT]);
     const b = await runCli([...args, '--model', soft]);
-    const rows = (s: string) => s.trimEnd().split('\n').map((l) => JSON.parse(l));
+    const rows = (s: string) =>
+      s
+        .trimEnd()
+        .split('\n')
+        .map((l) => JSON.parse(l));
     const ra = rows(a.stdout);
     const rb = rows(b.stdout);
     expect(rb.map((r) => r.predicted)).toEqual(ra.map((r) => r.predicted));
@@ -82,7 +86,10 @@ describe('per-label bias from config.json calibration.bias', () => {
     const biased = modelWith((c) => (c.calibration = { bias: Array.from({ length: n }, (_, j) => (j === n - 1 ? 50 : 0)) }));
     const r = await runCli([path.join(SAMPLES, 'labelled.csv'), '--output-format', 'jsonl', '--label-name', 'predicted', '--model', biased]);
     expect(r.code).toBe(0);
-    const rows = r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l));
+    const rows = r.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(rows.length).toBeGreaterThan(0);
     rows.filter((x) => x.confidence !== null).forEach((x) => expect(x.predicted).toBe(names[n - 1]));
     const bad = modelWith((c) => (c.calibration = { bias: [1] }));
@@ -98,8 +105,14 @@ describe('--min-confidence', () => {
     const all = await runCli([path.join(SAMPLES, 'sample.csv'), '--model', TINY_BERT, '--output-format', 'jsonl']);
     const some = await runCli([path.join(SAMPLES, 'sample.csv'), '--model', TINY_BERT, '--output-format', 'jsonl', '--min-confidence', '0.6']);
     expect(some.code).toBe(0);
-    const ra = all.stdout.trimEnd().split('\n').map((l) => JSON.parse(l));
-    const rb = some.stdout.trimEnd().split('\n').map((l) => JSON.parse(l));
+    const ra = all.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    const rb = some.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     const below = ra.filter((r) => r.confidence !== null && r.confidence < 0.6).length;
     expect(below).toBeGreaterThan(0);
     rb.forEach((r, i) => {

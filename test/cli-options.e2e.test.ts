@@ -16,8 +16,8 @@ const write = (name: string, body: string) => {
   return file;
 };
 
-describe('eval on the tool\'s own output and on rows without a gold label', () => {
-  test('label a CSV, then eval it: the empty text\'s empty label is not scored, and is counted', async () => {
+describe("eval on the tool's own output and on rows without a gold label", () => {
+  test("label a CSV, then eval it: the empty text's empty label is not scored, and is counted", async () => {
     const labelled = path.join(tmp(), 'labelled.csv');
     expect((await runCli([path.join(SAMPLES, 'sample.csv'), ...model, '-o', labelled])).code).toBe(0);
     const r = await runCli(['eval', labelled, ...model, '--json']);
@@ -91,7 +91,9 @@ describe('the output path is checked before any work', () => {
     const out = target(d);
     const r = await runCli([path.join(SAMPLES, 'sample.csv'), ...model, '-o', out]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toBe(`emotion-label: ${out}: OUTPUT_UNWRITABLE: cannot write output: ${message}${message === 'no such folder' ? ` '${path.dirname(out)}'` : ''}\n`);
+    expect(r.stderr).toBe(
+      `emotion-label: ${out}: OUTPUT_UNWRITABLE: cannot write output: ${message}${message === 'no such folder' ? ` '${path.dirname(out)}'` : ''}\n`,
+    );
     expect(fs.readdirSync(d)).toEqual([]);
   });
 });

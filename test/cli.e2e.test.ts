@@ -7,7 +7,14 @@ import { runCli, SAMPLES, TINY_BERT } from './helpers/cli';
 interface Golden {
   labels: string[];
   samples: { id: string; text: string; label: string; probs: number[] }[];
-  eval: { n: number; accuracy: number; macro_f1: number; weighted_f1: number; per_label: Record<string, { precision: number; recall: number; f1: number; support: number }>; confusion_matrix: number[][] };
+  eval: {
+    n: number;
+    accuracy: number;
+    macro_f1: number;
+    weighted_f1: number;
+    per_label: Record<string, { precision: number; recall: number; f1: number; support: number }>;
+    confusion_matrix: number[][];
+  };
 }
 const golden: Golden = JSON.parse(fs.readFileSync(path.join(SAMPLES, 'tiny-bert.expected.json'), 'utf8'));
 const sample = (ext: string) => path.join(SAMPLES, `sample.${ext}`);
@@ -55,7 +62,7 @@ describe('emotion-label on files and pipes', () => {
     expectLabelledLikeGolden(parse(r.stdout), inputRows('csv'), false);
   });
 
-  test('quoted TSV (--format tsv-quoted, as Python\'s csv module writes it), written back the same way', async () => {
+  test("quoted TSV (--format tsv-quoted, as Python's csv module writes it), written back the same way", async () => {
     const r = await runCli([sample('tsv'), '--format', 'tsv-quoted', ...model]);
     expect(r.code).toBe(0);
     expectLabelledLikeGolden(parse(r.stdout, { delimiter: '\t' }), inputRows('tsv'), false);
@@ -68,7 +75,10 @@ describe('emotion-label on files and pipes', () => {
     fs.writeFileSync(file, input);
     const r = await runCli([file, '--on-error', 'skip', ...model]);
     expect(r.code).toBe(0);
-    const out = r.stdout.split('\n').slice(0, -1).map((l) => l.split('\t'));
+    const out = r.stdout
+      .split('\n')
+      .slice(0, -1)
+      .map((l) => l.split('\t'));
     expect(out[0]).toEqual(['id', 'text', 'label', 'confidence']);
     expect(out.length).toBe(rows.length + 2);
     rows.forEach((g, i) => {
@@ -97,7 +107,10 @@ describe('emotion-label on files and pipes', () => {
   test('output format conversion: CSV in, JSONL out', async () => {
     const r = await runCli([sample('csv'), ...model, '--output-format', 'jsonl']);
     expect(r.code).toBe(0);
-    const objs = r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l));
+    const objs = r.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(objs.map((o) => o.id)).toEqual(golden.samples.map((s) => s.id));
     expect(objs.map((o) => o.text)).toEqual(golden.samples.map((s) => s.text));
   });

@@ -24,10 +24,12 @@ const byLength: BatchRunner = {
 };
 
 /** Field text: any Unicode (no NUL, no lone surrogates), rich in CSV's special characters. */
-const field = fc.oneof(
-  fc.string({ unit: 'grapheme', maxLength: 20 }),
-  fc.string({ unit: fc.constantFrom(',', '"', '\n', '\r\n', '\t', ' ', 'a', 'é', '😀', '👩‍👧', '中'), maxLength: 12 }),
-).map((s) => s.replace(/\u0000/g, ''));
+const field = fc
+  .oneof(
+    fc.string({ unit: 'grapheme', maxLength: 20 }),
+    fc.string({ unit: fc.constantFrom(',', '"', '\n', '\r\n', '\t', ' ', 'a', 'é', '😀', '👩‍👧', '中'), maxLength: 12 }),
+  )
+  .map((s) => s.replace(/\u0000/g, ''));
 
 /** Splits bytes into chunks at arbitrary points, multibyte characters included. */
 function chunked(bytes: Buffer, cuts: number[]): Buffer[] {
@@ -69,7 +71,11 @@ const tsvField = field.map((s) => s.replace(/[\t\r\n]/g, ' '));
 
 /** The output as rows: csv-parse for CSV and quoted TSV, a plain split for TSV. */
 function parseOutput(text: string, format: Format): string[][] {
-  if (format === 'tsv') return text.split('\n').slice(0, -1).map((l) => l.split('\t'));
+  if (format === 'tsv')
+    return text
+      .split('\n')
+      .slice(0, -1)
+      .map((l) => l.split('\t'));
   return parse(text, { delimiter: format === 'tsv-quoted' ? '\t' : ',', relax_quotes: true }) as string[][];
 }
 

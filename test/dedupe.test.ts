@@ -53,10 +53,11 @@ async function run(items: ReadItem[], dedupe?: DedupeCache, onWindow?: (cache: D
   return { out, runner };
 }
 
-const answer = (o: OutputItem) => ('kind' in o ? o.code : `${o.prediction.labelId} ${o.prediction.confidence} ${Array.from(o.prediction.scores ?? []).join(',')}`);
+const answer = (o: OutputItem) =>
+  'kind' in o ? o.code : `${o.prediction.labelId} ${o.prediction.confidence} ${Array.from(o.prediction.scores ?? []).join(',')}`;
 
 describe('dedupe: each distinct text labelled once', () => {
-  test('duplicates (also across window boundaries) take their first occurrence\'s answer; the model sees each distinct text once', async () => {
+  test("duplicates (also across window boundaries) take their first occurrence's answer; the model sees each distinct text once", async () => {
     const items = itemsOf(400);
     const { out, runner } = await run(items, new DedupeCache(1000));
     const texts = items.filter((i): i is Extract<ReadItem, { kind: 'row' }> => i.kind === 'row' && i.text.trim() !== '').map((i) => i.text);
@@ -86,7 +87,12 @@ describe('dedupe: each distinct text labelled once', () => {
   test('bounded: at most `capacity` texts, the oldest forgotten first; a forgotten text is labelled again', async () => {
     const cache = new DedupeCache(3);
     const p = (c: number) => ({ labelId: 0, confidence: c });
-    cache.commit([['a', p(1)], ['b', p(2)], ['c', p(3)], ['d', p(4)]]);
+    cache.commit([
+      ['a', p(1)],
+      ['b', p(2)],
+      ['c', p(3)],
+      ['d', p(4)],
+    ]);
     expect(cache.size).toBe(3);
     expect(cache.beforeLastCommit()).toEqual([]);
     cache.begin();
@@ -137,9 +143,11 @@ describe('dedupe: each distinct text labelled once', () => {
     try {
       const failing: BatchRunner = { size: 2, run: async () => Promise.reject(new Error('boom')) };
       const gen = labelRows(stream(itemsOf(100)), failing, { ...opts, dedupe: new DedupeCache(100) });
-      await expect((async () => {
-        for await (const _ of gen) void _;
-      })()).rejects.toThrow('boom');
+      await expect(
+        (async () => {
+          for await (const _ of gen) void _;
+        })(),
+      ).rejects.toThrow('boom');
       await new Promise((r) => setTimeout(r, 50));
       expect(unhandled).toEqual([]);
     } finally {

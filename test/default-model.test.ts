@@ -181,7 +181,12 @@ describe.each(MODELS)('$name ($dir/) against fixtures/$fixture/$file', ({ dir, f
     const many = await runCli([...args, '--batch-size', '32', '--workers', '2'], { stdin: lines });
     expect(one.code).toBe(0);
     expect(many.code).toBe(0);
-    const rows = (out: string) => out.trimEnd().split('\n').slice(1).map((l) => l.split(','));
+    const rows = (out: string) =>
+      out
+        .trimEnd()
+        .split('\n')
+        .slice(1)
+        .map((l) => l.split(','));
     const a = rows(one.stdout);
     const b = rows(many.stdout);
     expect(a.length).toBe(300);

@@ -58,7 +58,12 @@ describe('item 1: an input that can be read only once', () => {
     expect(r.stderr).toContain('read 3, labelled 3, rejected 0');
     expect(r.code).toBe(0);
     const rows = parse(r.stdout) as string[][];
-    expect(rows.map((x) => x.slice(0, 2))).toEqual([['id', 'text'], ['1', 'i am happy'], ['2', 'i am sad'], ['3', 'i am scared']]);
+    expect(rows.map((x) => x.slice(0, 2))).toEqual([
+      ['id', 'text'],
+      ['1', 'i am happy'],
+      ['2', 'i am sad'],
+      ['3', 'i am scared'],
+    ]);
   });
 
   test('a later key in JSONL from a FIFO is a counted bad row (JSON_KEY_UNLISTED, as from stdin), and no second open hangs', async () => {
@@ -119,8 +124,14 @@ describe('item 3: duplicate column names', () => {
     const f = write('pandas.csv', ',text\n0,i am happy\n1,i am sad\n');
     const r = await run([...model, '--output-format', 'jsonl', f]);
     expect(r.code).toBe(0);
-    const objects = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
-    expect(objects.map((o) => [o[''], o.text])).toEqual([['0', 'i am happy'], ['1', 'i am sad']]);
+    const objects = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(objects.map((o) => [o[''], o.text])).toEqual([
+      ['0', 'i am happy'],
+      ['1', 'i am sad'],
+    ]);
   });
 
   test('eval: a gold-label column named twice is COLUMN_DUPLICATE', async () => {
@@ -155,8 +166,7 @@ function startCli(args: string[], ready: (stdout: string) => boolean = () => tru
 }
 
 /** The status a shell would show: the exit code, or 128 + the signal's number for a process killed by one. */
-const shellStatus = (r: { code: number | null; signal: NodeJS.Signals | null }) =>
-  r.signal ? 128 + os.constants.signals[r.signal] : r.code;
+const shellStatus = (r: { code: number | null; signal: NodeJS.Signals | null }) => (r.signal ? 128 + os.constants.signals[r.signal] : r.code);
 
 describe('items 4, 5, 11: signals', () => {
   test('item 4: a FIFO nobody writes to: SIGTERM ends the run at once with its summary (it hung for as long as the FIFO stayed closed)', async () => {
@@ -259,19 +269,22 @@ describe('item 7: a program that never calls close() still exits', () => {
 describe('item 8: errors, not stack traces', () => {
   const deepLine = (levels: number) => `{"text":"i am happy","k":${'['.repeat(levels)}${']'.repeat(levels)}}`;
 
-  test.each(['csv', 'parquet'])('a JSONL value nested 100,000 levels deep, written as %s, is a bad row JSON_TOO_DEEP (it was an internal RangeError, exit 3)', async (fmt) => {
-    const f = path.join(dir, 'deep.jsonl');
-    fs.writeFileSync(f, `{"text":"i am sad","k":1}\n${deepLine(100000)}\n{"text":"i am scared","k":2}\n`);
-    const out = path.join(dir, `out.${fmt}`);
-    const failed = await run([...model, f, '-o', out]);
-    expect(failed.stderr).toContain(`${f}:2: JSON_TOO_DEEP: the value of key 'k' is nested too deeply`);
-    expect(failed.stderr).not.toContain('RangeError');
-    expect(failed.code).toBe(1);
-    const skipped = await run([...model, f, '-o', out, '--on-error', 'skip']);
-    expect(skipped.stderr).toContain('read 3, labelled 2, rejected 1');
-    expect(skipped.code).toBe(1);
-    expect(fs.existsSync(out)).toBe(true);
-  });
+  test.each(['csv', 'parquet'])(
+    'a JSONL value nested 100,000 levels deep, written as %s, is a bad row JSON_TOO_DEEP (it was an internal RangeError, exit 3)',
+    async (fmt) => {
+      const f = path.join(dir, 'deep.jsonl');
+      fs.writeFileSync(f, `{"text":"i am sad","k":1}\n${deepLine(100000)}\n{"text":"i am scared","k":2}\n`);
+      const out = path.join(dir, `out.${fmt}`);
+      const failed = await run([...model, f, '-o', out]);
+      expect(failed.stderr).toContain(`${f}:2: JSON_TOO_DEEP: the value of key 'k' is nested too deeply`);
+      expect(failed.stderr).not.toContain('RangeError');
+      expect(failed.code).toBe(1);
+      const skipped = await run([...model, f, '-o', out, '--on-error', 'skip']);
+      expect(skipped.stderr).toContain('read 3, labelled 2, rejected 1');
+      expect(skipped.code).toBe(1);
+      expect(fs.existsSync(out)).toBe(true);
+    },
+  );
 
   test('JSONL output keeps such a line as it is', async () => {
     const f = path.join(dir, 'deep.jsonl');
@@ -318,7 +331,7 @@ describe('item 10: a model whose id2label disagrees with its output', () => {
   });
 });
 
-describe('item 9: memory follows the model\'s 128 tokens, not the record size', () => {
+describe("item 9: memory follows the model's 128 tokens, not the record size", () => {
   test('two 8 MB texts with a 160 MB heap (V8 limit for every thread): labelled, fields written whole (whole tokenization ran out of memory: WORKER_FAILED, exit 3)', async () => {
     const words = 'i feel so happy today and sad tomorrow because the weather is strange'.split(' ');
     const text = (seed: number) => {
@@ -414,6 +427,10 @@ describe('item 11: smaller edges', () => {
     expect(one).toHaveLength(1);
     expect(one).toEqual(await l.label(['hello']));
     await l.close();
-    await expect(l.label(['hello'])).rejects.toMatchObject({ code: 'USAGE', exitCode: 2, message: 'the labeller is closed: create another with createLabeller()' });
+    await expect(l.label(['hello'])).rejects.toMatchObject({
+      code: 'USAGE',
+      exitCode: 2,
+      message: 'the labeller is closed: create another with createLabeller()',
+    });
   });
 });

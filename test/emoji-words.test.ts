@@ -50,7 +50,10 @@ describe('emojiToWords against the emoji package (fixtures/parity/emoji-words.js
   test('text without a table sequence comes back unchanged (the same string)', () => {
     const first = new Set(Object.keys(names).map((s) => s.codePointAt(0)!));
     const plain = fc.string({ unit: 'binary', maxLength: 60 }).filter((s) => [...s].every((ch) => !first.has(ch.codePointAt(0)!)));
-    fc.assert(fc.property(plain, (s) => emojiToWords(s) === s), { numRuns: 2000 });
+    fc.assert(
+      fc.property(plain, (s) => emojiToWords(s) === s),
+      { numRuns: 2000 },
+    );
     const sample = fs.readFileSync(path.join(ROOT, 'fixtures', 'samples', 'labelled.csv'), 'utf8');
     expect(emojiToWords(sample)).toBe(sample);
   });
@@ -97,7 +100,11 @@ describe('declared in the model directory: tokenizer_config.json "emoji_to_words
   test('the CLI applies it in its workers: an emoji is labelled as its name is', async () => {
     const stdin = 'text\n😭😭\nloudly crying face loudly crying face\n😡\nenraged face\n';
     const args = ['--format', 'csv', '--scores', '--output-format', 'jsonl', '--no-progress'];
-    const rows = (s: string) => s.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const rows = (s: string) =>
+      s
+        .trimEnd()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
     const strip = ({ text: _t, ...rest }: Record<string, unknown>) => rest;
     const withStep = rows((await runCli([...args, '--model', on], { stdin })).stdout);
     expect(withStep.length).toBe(4);

@@ -24,7 +24,8 @@ const label = (input: string, opts: object = {}) => labelFile(input, new Collect
 
 /** Each case: the code, what triggers it, and where the error must point. */
 const cases: [ErrorCode, () => Promise<unknown>, { file?: string; line?: number; exitCode: number; message?: RegExp }][] = [];
-const add = (code: ErrorCode, fn: () => Promise<unknown>, where: { file?: string; line?: number; exitCode: number; message?: RegExp }) => cases.push([code, fn, where]);
+const add = (code: ErrorCode, fn: () => Promise<unknown>, where: { file?: string; line?: number; exitCode: number; message?: RegExp }) =>
+  cases.push([code, fn, where]);
 
 const csv = file('ok.csv', 'text\nhello\n');
 add('USAGE', () => label(csv, { batchSize: 0 }), { exitCode: 2 });
@@ -67,7 +68,12 @@ const numText = jsonl('num.jsonl', '{"text":"a"}\n\n{"text":5}\n');
 add('TEXT_NOT_STRING', () => label(numText), { file: numText, line: 3, exitCode: 1 });
 add(
   'JSON_KEY_UNLISTED',
-  () => labelFile({ stream: Readable.from(['{"text":"a"}\n{"text":"b","x":1}\n']), name: '<stdin>' }, new Collect(), { model, format: 'jsonl', outputFormat: 'csv' }),
+  () =>
+    labelFile({ stream: Readable.from(['{"text":"a"}\n{"text":"b","x":1}\n']), name: '<stdin>' }, new Collect(), {
+      model,
+      format: 'jsonl',
+      outputFormat: 'csv',
+    }),
   { file: '<stdin>', line: 2, exitCode: 1 },
 );
 const deep = jsonl('deep.jsonl', `{"text":"a"}\n{"text":"b","k":${'['.repeat(100000)}${']'.repeat(100000)}}\n`);
@@ -79,12 +85,17 @@ add('LABEL_UNKNOWN', () => evaluate(unknownGold, { model }), { file: unknownGold
 const noGold = file('nogold.csv', 'text,label\nhi,\n');
 add('NOTHING_TO_SCORE', () => evaluate(noGold, { model }), { file: noGold, exitCode: 1 });
 const PQ = path.join(__dirname, '..', 'fixtures', 'parquet');
-add('PARQUET_INVALID', () => labelFile(path.join(PQ, 'truncated.parquet'), path.join(dir, 'o.parquet'), { model }), { file: path.join(PQ, 'truncated.parquet'), exitCode: 2 });
-add('COLUMN_TYPE', () => labelFile(path.join(PQ, 'types.parquet'), path.join(dir, 'o.parquet'), { model, textColumn: 'id' }), { file: path.join(PQ, 'types.parquet'), exitCode: 2 });
+add('PARQUET_INVALID', () => labelFile(path.join(PQ, 'truncated.parquet'), path.join(dir, 'o.parquet'), { model }), {
+  file: path.join(PQ, 'truncated.parquet'),
+  exitCode: 2,
+});
+add('COLUMN_TYPE', () => labelFile(path.join(PQ, 'types.parquet'), path.join(dir, 'o.parquet'), { model, textColumn: 'id' }), {
+  file: path.join(PQ, 'types.parquet'),
+  exitCode: 2,
+});
 add(
   'OUTPUT_FAILED',
-  () =>
-    labelFile(csv, new Writable({ write: (_c, _e, cb) => cb(Object.assign(new Error('no space left on device'), { code: 'ENOSPC' })) }), { model }),
+  () => labelFile(csv, new Writable({ write: (_c, _e, cb) => cb(Object.assign(new Error('no space left on device'), { code: 'ENOSPC' })) }), { model }),
   { exitCode: 3, message: /no space left on device \(ENOSPC\)/ },
 );
 
@@ -95,7 +106,7 @@ describe.each(cases.map((c) => [c[0], c] as const))('%s', (_code, [code, fn, whe
   });
 });
 
-test('MODEL_INVALID: an id2label that disagrees with the graph\'s output is found at load (it failed the first batch, exit 3)', async () => {
+test("MODEL_INVALID: an id2label that disagrees with the graph's output is found at load (it failed the first batch, exit 3)", async () => {
   for (const labels of [1, 7]) {
     const bad = path.join(dir, `labels-${labels}`);
     fs.mkdirSync(bad);
@@ -105,7 +116,11 @@ test('MODEL_INVALID: an id2label that disagrees with the graph\'s output is foun
     delete config.label2id;
     fs.writeFileSync(path.join(bad, 'config.json'), JSON.stringify(config));
     const out = new Collect();
-    await expectLabelError(() => labelFile(csv, out, { model: bad }), 'MODEL_INVALID', { file: bad, exitCode: 2, message: new RegExp(`model output has shape \\[1, 6\\], expected \\[1, ${labels}\\]`) });
+    await expectLabelError(() => labelFile(csv, out, { model: bad }), 'MODEL_INVALID', {
+      file: bad,
+      exitCode: 2,
+      message: new RegExp(`model output has shape \\[1, 6\\], expected \\[1, ${labels}\\]`),
+    });
     expect(out.text()).toBe('');
   }
 });
@@ -121,7 +136,11 @@ test('WORKER_FAILED: a batch the worker cannot run names its rows (a config that
   tok.model_max_length = 512;
   fs.writeFileSync(path.join(bad, 'tokenizer_config.json'), JSON.stringify(tok));
   const long = file('long.csv', `text\n${'word '.repeat(100)}\n`);
-  await expectLabelError(() => labelFile(long, new Collect(), { model: bad }), 'WORKER_FAILED', { file: long, exitCode: 3, message: /^rows at lines 2: worker failed: / });
+  await expectLabelError(() => labelFile(long, new Collect(), { model: bad }), 'WORKER_FAILED', {
+    file: long,
+    exitCode: 3,
+    message: /^rows at lines 2: worker failed: /,
+  });
   covered.add('WORKER_FAILED');
 });
 

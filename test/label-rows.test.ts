@@ -24,7 +24,7 @@ class ScrambledRunner implements BatchRunner {
 async function* items(n: number): AsyncGenerator<ReadItem> {
   for (let i = 0; i < n; i++) {
     if (i % 17 === 5) yield { kind: 'bad', line: i + 2, code: 'CSV_FIELD_COUNT', reason: 'x', raw: 'r' };
-    else yield { kind: 'row', line: i + 2, text: i % 11 === 0 ? '   ' : 'x'.repeat((i * 37) % 50 + 1) };
+    else yield { kind: 'row', line: i + 2, text: i % 11 === 0 ? '   ' : 'x'.repeat(((i * 37) % 50) + 1) };
   }
 }
 
@@ -130,18 +130,23 @@ describe('labelRows', () => {
 });
 
 describe('labelShare (inside a worker)', () => {
-  test('batches are grouped by token count, never exceed the batch size, and results come back in the share\'s order', async () => {
-    const texts = Array.from({ length: 50 }, (_, i) => 'w '.repeat((i * 37) % 23 + 1).trim());
+  test("batches are grouped by token count, never exceed the batch size, and results come back in the share's order", async () => {
+    const texts = Array.from({ length: 50 }, (_, i) => 'w '.repeat(((i * 37) % 23) + 1).trim());
     const encode = (t: string) => t.split(' ').map((_, j) => j + 1);
     const seen: number[][] = [];
-    const out = await labelShare(texts, encode, async (flat, offsets) => {
-      const lengths = Array.from({ length: offsets.length - 1 }, (_, j) => offsets[j + 1] - offsets[j]);
-      seen.push(lengths);
-      const n = lengths.length;
-      const scores = new Float32Array(n * 2);
-      lengths.forEach((l, j) => (scores[j * 2 + (l % 2)] = 1));
-      return { labelIds: Int32Array.from(lengths, (l) => l % 2), confidences: Float32Array.from(lengths, (l) => l / 100), scores };
-    }, 8);
+    const out = await labelShare(
+      texts,
+      encode,
+      async (flat, offsets) => {
+        const lengths = Array.from({ length: offsets.length - 1 }, (_, j) => offsets[j + 1] - offsets[j]);
+        seen.push(lengths);
+        const n = lengths.length;
+        const scores = new Float32Array(n * 2);
+        lengths.forEach((l, j) => (scores[j * 2 + (l % 2)] = 1));
+        return { labelIds: Int32Array.from(lengths, (l) => l % 2), confidences: Float32Array.from(lengths, (l) => l / 100), scores };
+      },
+      8,
+    );
     expect(Math.max(...seen.map((b) => b.length))).toBe(8);
     for (const b of seen) expect(b).toEqual([...b].sort((x, y) => x - y));
     // across batches too: lengths never go down

@@ -58,7 +58,10 @@ describe.each(goldens.map((g) => [g.family, g] as const))('%s: CLI matches the t
     const r = await runCli(['--format', 'jsonl', '--scores', '--model', path.join(ROOT, golden.model_dir)], { stdin: input });
     expect(r.stderr).toContain(`read ${cases.length}, labelled ${cases.length}, rejected 0`);
     expect(r.code).toBe(0);
-    const out = r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l));
+    const out = r.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(out.map((o) => o.text)).toEqual(cases.map((c) => c.text));
     expect(out.map((o) => o.label)).toEqual(cases.map((c) => c.label));
     let worst = 0;

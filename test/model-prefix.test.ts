@@ -7,12 +7,18 @@ import { ROOT } from './helpers/cli';
  * tokenized. The prefix must give the same ids as the whole text, for every tokenizer family we
  * ship or verify, and it must be bounded whatever the text's size.
  */
-const MODELS = ['model', 'model-fast', ...['tiny-bert', 'tiny-roberta', 'tiny-xlm-roberta', 'tiny-bertweet', 'tiny-albert', 'tiny-deberta-v2', 'tiny-electra'].map((m) => path.join('fixtures', 'models', m))];
+const MODELS = [
+  'model',
+  'model-fast',
+  ...['tiny-bert', 'tiny-roberta', 'tiny-xlm-roberta', 'tiny-bertweet', 'tiny-albert', 'tiny-deberta-v2', 'tiny-electra'].map((m) =>
+    path.join('fixtures', 'models', m),
+  ),
+];
 // A small maxLength keeps the texts (a few times maxLength × CHARS_PER_TOKEN_BOUND characters) quick to tokenize; the logic is the same at 128.
 const MAX = 16;
 const words = 'i feel so happy today, and sad tomorrow! because the weather is strange: love anger fear surprise @user http://t.co/x 😂 naïve café'.split(' ');
 let seed = 7;
-const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+const rand = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
 function wordsText(chars: number): string {
   const parts: string[] = [];
   let n = 0;
@@ -36,7 +42,7 @@ const texts: [string, string][] = [
 
 describe.each(MODELS)('%s', (dir) => {
   const tok = loadTokenizer(path.join(ROOT, dir), MAX);
-  test.each(texts)('%s: encodeBounded gives the whole text\'s ids, tokenizing a bounded prefix', (_name, text) => {
+  test.each(texts)("%s: encodeBounded gives the whole text's ids, tokenizing a bounded prefix", (_name, text) => {
     const seen: number[] = [];
     const spy: TextTokenizer = { padId: tok.padId, maxLength: tok.maxLength, encode: (t) => (seen.push(t.length), tok.encode(t)) };
     expect(encodeBounded(spy, text)).toEqual(tok.encode(text));

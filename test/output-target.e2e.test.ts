@@ -51,7 +51,7 @@ describe('-o naming something other than a regular file', () => {
     expect(resume.stderr).toMatch(/written directly: there is no partial output to resume/);
   });
 
-  test('a link to this process\'s stdout (as /dev/stdout is) writes to stdout, appending behind a >> redirect', async () => {
+  test("a link to this process's stdout (as /dev/stdout is) writes to stdout, appending behind a >> redirect", async () => {
     const d = tmp();
     const link = path.join(d, 'stdout');
     fs.symlinkSync('/proc/self/fd/1', link);

@@ -64,5 +64,10 @@ test('the command runs from the installed package', () => {
     timeout: 60_000,
   });
   expect(r.status).toBe(0);
-  expect(r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l).label)).toEqual(['love', 'fear', 'anger']);
+  expect(
+    r.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l).label),
+  ).toEqual(['love', 'fear', 'anger']);
 });

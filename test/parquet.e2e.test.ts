@@ -22,7 +22,12 @@ function pyarrowCheck(input: string, output: string, addedNames: string[], rows?
   const exp = path.join(tmp(), 'expected.json');
   fs.writeFileSync(exp, JSON.stringify({ added_names: addedNames, ...(rows ? { rows } : {}) }));
   const r = spawnSync('python3', [CHECK, input, output, '--expected', exp], { encoding: 'utf8' });
-  return JSON.parse(r.stdout || JSON.stringify({ ok: false, problems: [r.stderr] })) as { ok: boolean; problems: string[]; rows: number; compression: string[] };
+  return JSON.parse(r.stdout || JSON.stringify({ ok: false, problems: [r.stderr] })) as {
+    ok: boolean;
+    problems: string[];
+    rows: number;
+    compression: string[];
+  };
 }
 
 /** The added columns as pyarrow reads them, with their Arrow types. */
@@ -49,13 +54,18 @@ maybe('Parquet through the CLI', () => {
     expect(check.compression).toEqual(['ZSTD']);
     // the same rows as JSONL from the same run settings: labels identical, confidences within rounding
     const jsonl = await runCli([input, '--output-format', 'jsonl', '--scores', '--on-error', 'skip', ...model]);
-    const lines = jsonl.stdout.trimEnd().split('\n').map((l) => JSON.parse(l));
+    const lines = jsonl.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     const added = addedColumns(out, ['label', 'confidence', 'score_joy']);
     expect(added.label.type).toBe('string');
     expect(added.confidence.type).toBe('float');
     expect(added.score_joy.type).toBe('float');
     expect(added.label.values).toEqual(lines.map((o) => o.label));
-    added.confidence.values.forEach((c, i) => (c === null ? expect(lines[i].confidence).toBeNull() : expect(Math.abs((c as number) - lines[i].confidence)).toBeLessThan(1e-6)));
+    added.confidence.values.forEach((c, i) =>
+      c === null ? expect(lines[i].confidence).toBeNull() : expect(Math.abs((c as number) - lines[i].confidence)).toBeLessThan(1e-6),
+    );
   });
 
   test('CSV to Parquet (-o x.parquet): input columns as strings, one row per input row', async () => {

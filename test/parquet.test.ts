@@ -35,7 +35,11 @@ async function readAll(file: string, textColumn = 'text') {
 }
 
 /** Reads `name`, writes every good row with fake predictions, returns what pyarrow should find. */
-async function roundTrip(name: string, out: string, opts: { rowGroupSize?: number; scores?: boolean; batchRows?: number; sliceRows?: number; chunkRows?: number } = {}) {
+async function roundTrip(
+  name: string,
+  out: string,
+  opts: { rowGroupSize?: number; scores?: boolean; batchRows?: number; sliceRows?: number; chunkRows?: number } = {},
+) {
   const t = await openParquet(path.join(FIX, name), { file: name, textColumn: 'text', batchRows: opts.batchRows, sliceRows: opts.sliceRows });
   const names = { label: 'label', confidence: 'confidence', scores: opts.scores ? LABELS.map((l) => `score_${l}`) : [] };
   const w = createParquetWriter({ path: out, inputSchema: t.schema, id2label: LABELS, names, rowGroupSize: opts.rowGroupSize, chunkRows: opts.chunkRows });
@@ -59,7 +63,11 @@ async function roundTrip(name: string, out: string, opts: { rowGroupSize?: numbe
   return { expected, bad };
 }
 
-function pyarrowCheck(input: string, output: string, expected: object): { ok: boolean; rows: number; row_groups: number; compression: string[]; problems: string[] } {
+function pyarrowCheck(
+  input: string,
+  output: string,
+  expected: object,
+): { ok: boolean; rows: number; row_groups: number; compression: string[]; problems: string[] } {
   const exp = path.join(dir, `${path.basename(output)}.expected.json`);
   writeFileSync(exp, JSON.stringify(expected));
   const r = spawnSync('python3', [CHECK, input, output, '--expected', exp], { encoding: 'utf8' });
@@ -164,7 +172,12 @@ describe('Parquet round trip (pyarrow checks the output)', () => {
     ];
     writeFileSync(csv, 'id,text,note\n' + rows.map((r) => r.map((f) => `"${f.replace(/"/g, '""')}"`).join(',')).join('\n') + '\n');
     const out = path.join(dir, 'csv.out.parquet');
-    const w = createParquetWriter({ path: out, inputColumns: ['id', 'text', 'note'], id2label: LABELS, names: { label: 'label', confidence: 'confidence', scores: [] } });
+    const w = createParquetWriter({
+      path: out,
+      inputColumns: ['id', 'text', 'note'],
+      id2label: LABELS,
+      names: { label: 'label', confidence: 'confidence', scores: [] },
+    });
     const added: Record<string, (string | number | null)[]> = { label: [], confidence: [] };
     rows.forEach((fields, i) => {
       const row: InputRow = { kind: 'row', line: i + 2, text: fields[1], fields };
@@ -298,7 +311,13 @@ describe('Parquet writer', () => {
     const sub = mkdtempSync(path.join(dir, 'abort-'));
     const out = path.join(sub, 'out.parquet');
     const t = await openParquet(path.join(FIX, 'plain.parquet'), { file: 'plain.parquet', textColumn: 'text' });
-    const w = createParquetWriter({ path: out, inputSchema: t.schema, id2label: LABELS, names: { label: 'label', confidence: 'confidence', scores: [] }, rowGroupSize: 4 });
+    const w = createParquetWriter({
+      path: out,
+      inputSchema: t.schema,
+      id2label: LABELS,
+      names: { label: 'label', confidence: 'confidence', scores: [] },
+      rowGroupSize: 4,
+    });
     let n = 0;
     for await (const it of t.items) {
       if (it.kind === 'row') w.write({ row: it, prediction: predict(it) });

@@ -34,7 +34,12 @@ describe('WorkerPool', () => {
 
   test("a task whose worker dies on every attempt fails with kind 'crash'; the others still finish", async () => {
     const pool = await start({ behaviour: 'exit-on', n: 3 }, 2);
-    const runs = Array.from({ length: 8 }, (_, i) => pool.run(i).then((r) => r.doubled, (e: PoolError) => e));
+    const runs = Array.from({ length: 8 }, (_, i) =>
+      pool.run(i).then(
+        (r) => r.doubled,
+        (e: PoolError) => e,
+      ),
+    );
     const out = await Promise.all(runs);
     expect(out[3]).toBeInstanceOf(PoolError);
     expect(out[3]).toMatchObject({ kind: 'crash', message: expect.stringContaining('exited unexpectedly with code 7 (task tried 2 times)') });

@@ -62,7 +62,6 @@ describe('CSV reader', () => {
     ]);
   });
 
-
   test('blank lines are skipped and counted', async () => {
     const { items, stats } = await readAll('text\na\n\nb\n\n');
     expect(rows(items).map((r) => [r.line, r.text])).toEqual([

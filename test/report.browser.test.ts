@@ -25,8 +25,10 @@ function findChromium(): string | undefined {
 }
 
 const executable = findChromium();
-if (!executable && process.env.CI) throw new Error('chromium is not installed: .ci/run installs it (apt-get install -y chromium); the browser test must run in CI');
-if (!executable) console.warn('report browser tests skipped: no chromium found (apt-get update && apt-get install -y chromium, or set CHROMIUM=/path/to/chromium)');
+if (!executable && process.env.CI)
+  throw new Error('chromium is not installed: .ci/run installs it (apt-get install -y chromium); the browser test must run in CI');
+if (!executable)
+  console.warn('report browser tests skipped: no chromium found (apt-get update && apt-get install -y chromium, or set CHROMIUM=/path/to/chromium)');
 const maybe = executable ? describe : describe.skip;
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'el-browser-'));
@@ -48,7 +50,16 @@ maybe('the --report pages in headless Chromium', () => {
     context = await chromium.launchPersistentContext(fs.mkdtempSync(path.join(os.tmpdir(), 'el-chromium-profile-')), {
       executablePath: executable,
       headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
       viewport: { width: 1100, height: 900 },
       offline: true,
     });
@@ -90,24 +101,27 @@ maybe('the --report pages in headless Chromium', () => {
   async function expectNotBlank(png: Buffer, name: string) {
     if (keep) fs.writeFileSync(path.join(keep, name), png);
     const probe = await context.newPage();
-    const stats = await probe.evaluate(async (src) => {
-      const img = new Image();
-      img.src = src;
-      await img.decode();
-      const canvas = document.createElement('canvas');
-      canvas.width = img.width;
-      canvas.height = img.height;
-      const ctx = canvas.getContext('2d')!;
-      ctx.drawImage(img, 0, 0);
-      const d = ctx.getImageData(0, 0, img.width, img.height).data;
-      const colours = new Set<number>();
-      let differ = 0;
-      for (let i = 0; i < d.length; i += 4) {
-        colours.add((d[i] << 16) | (d[i + 1] << 8) | d[i + 2]);
-        if (Math.abs(d[i] - d[0]) + Math.abs(d[i + 1] - d[1]) + Math.abs(d[i + 2] - d[2]) > 30) differ += 1;
-      }
-      return { width: img.width, height: img.height, colours: colours.size, inked: differ / (d.length / 4) };
-    }, `data:image/png;base64,${png.toString('base64')}`);
+    const stats = await probe.evaluate(
+      async (src) => {
+        const img = new Image();
+        img.src = src;
+        await img.decode();
+        const canvas = document.createElement('canvas');
+        canvas.width = img.width;
+        canvas.height = img.height;
+        const ctx = canvas.getContext('2d')!;
+        ctx.drawImage(img, 0, 0);
+        const d = ctx.getImageData(0, 0, img.width, img.height).data;
+        const colours = new Set<number>();
+        let differ = 0;
+        for (let i = 0; i < d.length; i += 4) {
+          colours.add((d[i] << 16) | (d[i + 1] << 8) | d[i + 2]);
+          if (Math.abs(d[i] - d[0]) + Math.abs(d[i + 1] - d[1]) + Math.abs(d[i + 2] - d[2]) > 30) differ += 1;
+        }
+        return { width: img.width, height: img.height, colours: colours.size, inked: differ / (d.length / 4) };
+      },
+      `data:image/png;base64,${png.toString('base64')}`,
+    );
     await probe.close();
     expect(stats.width).toBeGreaterThan(500);
     expect(stats.colours).toBeGreaterThan(50);

@@ -67,7 +67,9 @@ describe('eval --report', () => {
       row.forEach((v, j) => expect(num(one($, `[data-k=cm][data-gold=${i}][data-pred=${j}]`))).toBe(v)),
     );
     // and in the heatmap's own labels, in id order
-    const names = $('svg[data-chart=heatmap] text').map((_, t) => $(t).text()).get();
+    const names = $('svg[data-chart=heatmap] text')
+      .map((_, t) => $(t).text())
+      .get();
     for (const l of json.labels) expect(names).toContain(l);
   });
 
@@ -91,7 +93,10 @@ describe('eval --report', () => {
       expect(Math.abs(num(one($, `[data-k=bin-confidence][data-bin=${i}]`)) - b.confidence)).toBeLessThanOrEqual(5e-5 + 1e-12);
     }
     expect(json.selective.map((s: SelectiveRow) => s.min_confidence)).toEqual([0.5, 0.7, 0.8, 0.9]);
-    for (const [rows, prefix] of [[json.selective, 'sel'], [json.coverage_curve, 'curve']] as const) {
+    for (const [rows, prefix] of [
+      [json.selective, 'sel'],
+      [json.coverage_curve, 'curve'],
+    ] as const) {
       expect($(`[data-k=${prefix}-n]`).length).toBe(rows.length);
       for (const s of rows) {
         expect(num(one($, `[data-k=${prefix}-n][data-t="${s.min_confidence}"]`))).toBe(s.n);
@@ -192,7 +197,10 @@ describe('labelling --report', () => {
 test('a labelling run stopped by SIGINT: the page says so and covers the rows written', async () => {
   const page = path.join(dir, 'stopped.html');
   // stdin stays open: the run can only end because of the signal
-  const child = spawn(process.execPath, [BIN, '--format', 'csv', '--model', TINY_BERT, '--batch-size', '8', '--report', page], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, '--format', 'csv', '--model', TINY_BERT, '--batch-size', '8', '--report', page], {
+    cwd: ROOT,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   let stdout = '';
   const started = new Promise<void>((resolve) => child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')).split('\n').length > 50 && resolve()));
   const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
@@ -249,7 +257,10 @@ test('after --resume the page covers the whole output, not only the rows of the 
 describe('an unwritable --report path', () => {
   // An unreadable model would fail the run when it is loaded: the report error comes first, before any work.
   const cases: [string, string[]][] = [
-    ['labelling, missing folder', [sample, '-o', path.join(dir, 'never.csv'), '--model', path.join(dir, 'no-model'), '--report', path.join(dir, 'missing', 'r.html')]],
+    [
+      'labelling, missing folder',
+      [sample, '-o', path.join(dir, 'never.csv'), '--model', path.join(dir, 'no-model'), '--report', path.join(dir, 'missing', 'r.html')],
+    ],
     ['labelling to stdout, a directory', [sample, '--model', path.join(dir, 'no-model'), '--report', dir]],
     ['eval, missing folder', ['eval', labelled, '--model', path.join(dir, 'no-model'), '--report', path.join(dir, 'missing', 'r.html')]],
   ];

@@ -40,11 +40,18 @@ beforeAll(() => {
 const checkpoints = (state: string) => (fs.existsSync(state) ? fs.readFileSync(state, 'utf8').split('\n').filter(Boolean).length - 1 : 0);
 
 /** Starts a run, waits until its state file has `n` checkpoints, sends `sig`, resolves to its exit code and signal. */
-async function interrupt(args: string[], out: string, n: number, sig: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
+async function interrupt(
+  args: string[],
+  out: string,
+  n: number,
+  sig: NodeJS.Signals,
+): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
   const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-  const closed = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
+  const closed = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('close', (code, signal) => resolve({ code, signal })),
+  );
   let sent = false;
   const poll = setInterval(() => {
     if (!sent && checkpoints(`${out}.partial.json`) >= n) {
@@ -95,7 +102,9 @@ describe('-o keeps what it wrote when it stops; --resume finishes it as an unint
     else expect(stopped.code).toBe(code);
     // only the partial and its state, at their documented paths; nothing named after a process id
     const left = fs.readdirSync(d).sort();
-    expect(left).toEqual(sig === 'SIGKILL' ? [`out.${ext}.partial`, `out.${ext}.partial.json`, `out.${ext}.partial.lock`] : [`out.${ext}.partial`, `out.${ext}.partial.json`]);
+    expect(left).toEqual(
+      sig === 'SIGKILL' ? [`out.${ext}.partial`, `out.${ext}.partial.json`, `out.${ext}.partial.lock`] : [`out.${ext}.partial`, `out.${ext}.partial.json`],
+    );
     const partial = fs.readFileSync(path.join(d, `out.${ext}.partial`));
     expect(partial.length).toBeGreaterThan(0);
     expect(ref.out.subarray(0, partial.length).equals(partial) || sig === 'SIGKILL').toBe(true);
@@ -231,7 +240,18 @@ describe('-o keeps what it wrote when it stops; --resume finishes it as an unint
     const repIn = await runCli([csvIn, '-o', path.join(d, 'y.csv'), '--report', csvIn, ...model]);
     expect(repIn.code).toBe(2);
     expect(repIn.stderr).toMatch(/--report names the input file/);
-    const repRej = await runCli([csvIn, '-o', path.join(d, 'z.csv'), '--on-error', 'skip', '--rejects', path.join(d, 'r.csv'), '--report', path.join(d, 'r.csv'), ...model]);
+    const repRej = await runCli([
+      csvIn,
+      '-o',
+      path.join(d, 'z.csv'),
+      '--on-error',
+      'skip',
+      '--rejects',
+      path.join(d, 'r.csv'),
+      '--report',
+      path.join(d, 'r.csv'),
+      ...model,
+    ]);
     expect(repRej.code).toBe(2);
     expect(repRej.stderr).toMatch(/--report and --rejects name the same file/);
     expect(fs.readFileSync(csvIn, 'utf8').startsWith('id,text\n')).toBe(true);

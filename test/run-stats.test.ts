@@ -23,7 +23,11 @@ describe('RunStats: what a labelling run wrote, gathered row by row', () => {
     expect(r.per_label.b.share).toBeCloseTo(1 / 5, 12);
     const nonZero = (h: number[]) => h.flatMap((v, i) => (v ? [[i, v]] : []));
     expect(r.per_label.a.histogram).toHaveLength(HISTOGRAM_BINS);
-    expect(nonZero(r.per_label.a.histogram)).toEqual([[3, 1], [10, 1], [19, 1]]);
+    expect(nonZero(r.per_label.a.histogram)).toEqual([
+      [3, 1],
+      [10, 1],
+      [19, 1],
+    ]);
     expect(nonZero(r.per_label.b.histogram)).toEqual([[14, 1]]);
     expect(nonZero(r.abstained_histogram)).toEqual([[11, 1]]);
     // below t: the labelled and the abstained rows with confidence < t, as --min-confidence compares
@@ -71,7 +75,14 @@ describe('readWrittenPredictions: an output file read back, as a resumed run rea
   test.each(cases)('%s to %s (%s): the same statistics as the run gathered', async (input, output, format) => {
     const out = path.join(dir, output);
     const names = { labelName: 'emotion', confidenceName: 'p' };
-    const summary = await labelFile(path.join(SAMPLES, input), out, { minConfidence: 0.8, workers: 1, outputFormat: format, scores: true, onError: 'skip', ...names });
+    const summary = await labelFile(path.join(SAMPLES, input), out, {
+      minConfidence: 0.8,
+      workers: 1,
+      outputFormat: format,
+      scores: true,
+      onError: 'skip',
+      ...names,
+    });
     const back = new RunStats(summary.stats!.labels, 0.8);
     for await (const w of readWrittenPredictions(out, { format, ...names, maxRecordSize: 1 << 20 })) back.addWritten(w.label, w.confidence);
     expect(back.report()).toEqual(summary.stats);
@@ -84,10 +95,12 @@ describe('readWrittenPredictions: an output file read back, as a resumed run rea
     const lines = text.split('\n').slice(0, 10);
     const bytes = Buffer.byteLength(lines.join('\n') + '\n');
     const got = [];
-    for await (const w of readWrittenPredictions(out, { format: 'jsonl', labelName: 'emotion', confidenceName: 'p', bytes, maxRecordSize: 1 << 20 })) got.push(w);
+    for await (const w of readWrittenPredictions(out, { format: 'jsonl', labelName: 'emotion', confidenceName: 'p', bytes, maxRecordSize: 1 << 20 }))
+      got.push(w);
     expect(got).toEqual(lines.map((l) => JSON.parse(l)).map((o) => ({ label: o.emotion, confidence: o.p })));
     const none = [];
-    for await (const w of readWrittenPredictions(out, { format: 'jsonl', labelName: 'emotion', confidenceName: 'p', bytes: 0, maxRecordSize: 1 << 20 })) none.push(w);
+    for await (const w of readWrittenPredictions(out, { format: 'jsonl', labelName: 'emotion', confidenceName: 'p', bytes: 0, maxRecordSize: 1 << 20 }))
+      none.push(w);
     expect(none).toEqual([]);
   });
 });
@@ -95,7 +108,12 @@ describe('readWrittenPredictions: an output file read back, as a resumed run rea
 describe('coverage curve', () => {
   test('every threshold k/20: the rows at or above it and their accuracy; the selective rows are points of it', () => {
     const m = new ConfusionMatrix(['a', 'b'], 0.35);
-    const rows: [number, boolean][] = [[0.35, true], [0.5, false], [0.9, true], [0.34, true]];
+    const rows: [number, boolean][] = [
+      [0.35, true],
+      [0.5, false],
+      [0.9, true],
+      [0.34, true],
+    ];
     for (const [c, ok] of rows) m.add(0, ok ? 0 : 1, c);
     const r = m.report();
     expect(r.coverage_curve).toHaveLength(21);

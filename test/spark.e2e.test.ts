@@ -128,16 +128,30 @@ function submit(args: string[], opts: { master?: string; conf?: string[]; timeou
 }
 
 /** Our own lines of the job's output, not Spark's log (spark-submit passes the Python driver's stderr on to its stdout). */
-const ours = (r: Run) => (r.stdout + '\n' + r.stderr).split('\n').filter((l) => l.startsWith('emotion-label spark:') || l.includes('flaky-cli')).join('\n');
+const ours = (r: Run) =>
+  (r.stdout + '\n' + r.stderr)
+    .split('\n')
+    .filter((l) => l.startsWith('emotion-label spark:') || l.includes('flaky-cli'))
+    .join('\n');
 
 function partFiles(dir: string, ext: string): string[] {
-  return fs.readdirSync(dir).filter((f) => f.startsWith('part-') && f.endsWith(ext)).sort().map((f) => path.join(dir, f));
+  return fs
+    .readdirSync(dir)
+    .filter((f) => f.startsWith('part-') && f.endsWith(ext))
+    .sort()
+    .map((f) => path.join(dir, f));
 }
 function readCsvDir(dir: string): Record<string, string>[] {
   return partFiles(dir, '.csv').flatMap((f) => parse(fs.readFileSync(f), { columns: true }) as Record<string, string>[]);
 }
 function readJsonDir(dir: string): Record<string, unknown>[] {
-  return partFiles(dir, '.json').flatMap((f) => fs.readFileSync(f, 'utf8').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l)));
+  return partFiles(dir, '.json').flatMap((f) =>
+    fs
+      .readFileSync(f, 'utf8')
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => JSON.parse(l)),
+  );
 }
 
 /** The single-process CLI's answer per id: label and confidence (and scores). */
@@ -152,7 +166,11 @@ async function cliLabels(input: string, args: string[]): Promise<Map<string, Rec
   return m;
 }
 
-function expectSameLabels(got: { label: unknown; confidence: unknown; [k: string]: unknown }, want: Record<string, unknown> | undefined, scoreKeys: string[] = []): void {
+function expectSameLabels(
+  got: { label: unknown; confidence: unknown; [k: string]: unknown },
+  want: Record<string, unknown> | undefined,
+  scoreKeys: string[] = [],
+): void {
   if (want === undefined || want.label === null || want.label === undefined) {
     expect(got.label ?? null).toBeNull();
     expect(got.confidence ?? null).toBeNull();
@@ -261,7 +279,11 @@ describeSpark('Spark job (integrations/spark/label.py)', () => {
     good: path.join(tmp, 'good.csv'),
   });
   function typedRows(): Record<string, unknown>[] {
-    const sample = fs.readFileSync(path.join(SAMPLES, 'sample.jsonl'), 'utf8').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l));
+    const sample = fs
+      .readFileSync(path.join(SAMPLES, 'sample.jsonl'), 'utf8')
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => JSON.parse(l));
     const rows = sample.map((o, i) => ({ ...o, n: i * 1000, x: i / 4, ok: i % 2 === 0, tags: ['a', String(i)], meta: { depth: i, name: `m${i}` } }));
     rows.push({ id: 3000, text: null, note: 'null text', n: 1, x: 0.5, ok: false, tags: [], meta: { depth: 0, name: 'z' } });
     return rows;
@@ -273,11 +295,19 @@ describeSpark('Spark job (integrations/spark/label.py)', () => {
   }
   function submitLocalJobs(): Record<string, Promise<Run>> {
     const f = files();
-    fs.writeFileSync(f.typedJsonl, typedRows().map((o) => JSON.stringify(o)).join('\n') + '\n');
-    const mk = spawnSync(PYTHON, [path.join(HELPERS, 'parquet.py'), 'make', path.join(SAMPLES, 'sample.jsonl'), f.parquet, f.parquetTexts], { encoding: 'utf8' });
+    fs.writeFileSync(
+      f.typedJsonl,
+      typedRows()
+        .map((o) => JSON.stringify(o))
+        .join('\n') + '\n',
+    );
+    const mk = spawnSync(PYTHON, [path.join(HELPERS, 'parquet.py'), 'make', path.join(SAMPLES, 'sample.jsonl'), f.parquet, f.parquetTexts], {
+      encoding: 'utf8',
+    });
     if (mk.status !== 0) throw new Error(`parquet.py make: ${mk.stderr}`);
     const lines = ['id,text,note'];
-    for (let i = 1; i <= BAD_N; i++) lines.push(i === BAD_LINE - 1 ? `${i},this row has,one field,too many` : `${i},i feel ${i % 3 ? 'happy' : 'sad'} today number ${i},n${i}`);
+    for (let i = 1; i <= BAD_N; i++)
+      lines.push(i === BAD_LINE - 1 ? `${i},this row has,one field,too many` : `${i},i feel ${i % 3 ? 'happy' : 'sad'} today number ${i},n${i}`);
     fs.writeFileSync(f.bad, lines.join('\n') + '\n');
     fs.writeFileSync(f.good, 'id,text\n' + Array.from({ length: 50 }, (_, i) => `${i},i feel fine ${i}\n`).join(''));
     fs.mkdirSync(path.join(tmp, 'flaky'));
@@ -290,14 +320,50 @@ describeSpark('Spark job (integrations/spark/label.py)', () => {
       jsonl: q(() => submit([f.typedJsonl, path.join(tmp, 'jsonl-out'), '--partitions', '3', ...tiny, '--command', COMMAND])),
       parquet: q(() => submit([f.parquet, path.join(tmp, 'parquet-out'), '--partitions', '2', '--scores', ...tiny, '--command', COMMAND])),
       fail: q(() => submit([f.bad, path.join(tmp, 'fail-out'), '--partitions', '4', ...tiny, '--command', COMMAND])),
-      skip: q(() => submit([f.bad, path.join(tmp, 'skip-out'), '--partitions', '4', '--on-error', 'skip', '--rejects', path.join(tmp, 'skip-rejects'), '--output-format', 'jsonl', ...tiny, '--command', COMMAND])),
-      retry: q(() => submit([f.bad, path.join(tmp, 'retry-out'), '--on-error', 'skip', '--partitions', '2', '--output-format', 'jsonl', ...tiny, '--command', FLAKY],
-        { master: 'local[2,3]', conf: [`spark.executorEnv.FLAKY_DIR=${path.join(tmp, 'flaky')}`] })),
-      always: q(() => submit([f.good, path.join(tmp, 'always-out'), ...tiny, '--command', FLAKY],
-        { master: 'local[2,2]', conf: [`spark.executorEnv.FLAKY_DIR=${path.join(tmp, 'always')}`, 'spark.executorEnv.FLAKY_FAILURES=all'] })),
+      skip: q(() =>
+        submit([
+          f.bad,
+          path.join(tmp, 'skip-out'),
+          '--partitions',
+          '4',
+          '--on-error',
+          'skip',
+          '--rejects',
+          path.join(tmp, 'skip-rejects'),
+          '--output-format',
+          'jsonl',
+          ...tiny,
+          '--command',
+          COMMAND,
+        ]),
+      ),
+      retry: q(() =>
+        submit([f.bad, path.join(tmp, 'retry-out'), '--on-error', 'skip', '--partitions', '2', '--output-format', 'jsonl', ...tiny, '--command', FLAKY], {
+          master: 'local[2,3]',
+          conf: [`spark.executorEnv.FLAKY_DIR=${path.join(tmp, 'flaky')}`],
+        }),
+      ),
+      always: q(() =>
+        submit([f.good, path.join(tmp, 'always-out'), ...tiny, '--command', FLAKY], {
+          master: 'local[2,2]',
+          conf: [`spark.executorEnv.FLAKY_DIR=${path.join(tmp, 'always')}`, 'spark.executorEnv.FLAKY_FAILURES=all'],
+        }),
+      ),
       missing: q(() => submit([f.bad, path.join(tmp, 'missing-out'), '--command', '/nonexistent/emotion-label'])),
       neutral: q(() =>
-        submit([path.join(SAMPLES, 'sample.csv'), path.join(tmp, 'neutral-out'), '--multiline', '--scores', '--neutral', '--min-confidence', '0.5', '--model', TINY_NEUTRAL, '--command', COMMAND]),
+        submit([
+          path.join(SAMPLES, 'sample.csv'),
+          path.join(tmp, 'neutral-out'),
+          '--multiline',
+          '--scores',
+          '--neutral',
+          '--min-confidence',
+          '0.5',
+          '--model',
+          TINY_NEUTRAL,
+          '--command',
+          COMMAND,
+        ]),
       ),
       noview: q(() => submit([f.good, path.join(tmp, 'noview-out'), '--neutral', ...tiny, '--command', COMMAND])),
     };
@@ -324,7 +390,7 @@ describeSpark('Spark job (integrations/spark/label.py)', () => {
     });
   });
 
-  test('local[2], defaults, a one-split input: its one task\'s CLI gets both cores; rows stay in input order', async () => {
+  test("local[2], defaults, a one-split input: its one task's CLI gets both cores; rows stay in input order", async () => {
     const r = await job('onesplit');
     expect(r.code).toBe(0);
     expect(ours(r)).toContain("1 partition for 2 task slots: each task's CLI gets 2 cores");
@@ -387,7 +453,14 @@ describeSpark('Spark job (integrations/spark/label.py)', () => {
       expect(ours(r)).toContain(`1 bad record written to ${rejects}`);
       expect(r.code).toBe(1);
       const rej = readJsonDir(rejects);
-      expect(rej).toEqual([{ file: `file://${files().bad}`, code: 'MALFORMED_RECORD', reason: expect.stringContaining('wrong number of fields'), raw: `${BAD_LINE - 1},this row has,one field,too many` }]);
+      expect(rej).toEqual([
+        {
+          file: `file://${files().bad}`,
+          code: 'MALFORMED_RECORD',
+          reason: expect.stringContaining('wrong number of fields'),
+          raw: `${BAD_LINE - 1},this row has,one field,too many`,
+        },
+      ]);
       const got = readJsonDir(path.join(tmp, 'skip-out'));
       expect(got.length).toBe(BAD_N - 1);
       expect(new Set(got.map((g) => g.id)).size).toBe(BAD_N - 1);
@@ -441,7 +514,7 @@ describeSpark('Spark job (integrations/spark/label.py)', () => {
     expect(got.some((g) => !g.label && g.confidence)).toBe(true); // below --min-confidence: label empty, confidence kept
   });
 
-  test('local[2], --neutral with a model that declares no neutral view: exit 2 with the CLI\'s message, nothing written', async () => {
+  test("local[2], --neutral with a model that declares no neutral view: exit 2 with the CLI's message, nothing written", async () => {
     const r = await job('noview');
     expect(ours(r)).toMatch(/declares no neutral view/);
     expect(r.code).toBe(2);
@@ -464,15 +537,40 @@ describeSpark('Spark job (integrations/spark/label.py)', () => {
     const env = { ...sparkEnv(), SPARK_DAEMON_MEMORY: '256m', SPARK_NO_DAEMONIZE: '1' };
     const cls = path.join(SPARK_HOME, 'bin', 'spark-class');
     const port = await freePort();
-    const master = start(cls, ['org.apache.spark.deploy.master.Master', '--host', '127.0.0.1', '--port', String(port), '--webui-port', String(await freePort())], env, path.join(tmp, 'master.log'));
+    const master = start(
+      cls,
+      ['org.apache.spark.deploy.master.Master', '--host', '127.0.0.1', '--port', String(port), '--webui-port', String(await freePort())],
+      env,
+      path.join(tmp, 'master.log'),
+    );
     const workers: ChildProcess[] = [];
     try {
       for (const w of [1, 2]) {
-        workers.push(start(cls, ['org.apache.spark.deploy.worker.Worker', `spark://127.0.0.1:${port}`, '--host', '127.0.0.1', '--cores', '1', '--memory', '1g',
-          '--webui-port', String(await freePort()), '--work-dir', path.join(tmp, `work-${w}`)], env, path.join(tmp, `worker-${w}.log`)));
+        workers.push(
+          start(
+            cls,
+            [
+              'org.apache.spark.deploy.worker.Worker',
+              `spark://127.0.0.1:${port}`,
+              '--host',
+              '127.0.0.1',
+              '--cores',
+              '1',
+              '--memory',
+              '1g',
+              '--webui-port',
+              String(await freePort()),
+              '--work-dir',
+              path.join(tmp, `work-${w}`),
+            ],
+            env,
+            path.join(tmp, `worker-${w}.log`),
+          ),
+        );
       }
       const deadline = Date.now() + 90_000;
-      const registered = () => ['worker-1', 'worker-2'].every((w) => /Successfully registered with master/.test(fs.readFileSync(path.join(tmp, `${w}.log`), 'utf8')));
+      const registered = () =>
+        ['worker-1', 'worker-2'].every((w) => /Successfully registered with master/.test(fs.readFileSync(path.join(tmp, `${w}.log`), 'utf8')));
       while (!registered()) {
         if (Date.now() > deadline) throw new Error(`workers did not register:\n${fs.readFileSync(path.join(tmp, 'master.log'), 'utf8').slice(-3000)}`);
         await sleep(500);
@@ -501,7 +599,13 @@ describeSpark('Spark job (integrations/spark/label.py)', () => {
       })();
       const r = await submit([input, out, '--partitions', '10', '--output-format', 'jsonl', '--model', TINY_BERT, '--command', COMMAND], {
         master: `spark://127.0.0.1:${port}`,
-        conf: [`spark.executor.extraJavaOptions=${QUICK_JVM}`, 'spark.executor.memory=512m', 'spark.executor.cores=1', 'spark.cores.max=2', 'spark.task.maxFailures=4'],
+        conf: [
+          `spark.executor.extraJavaOptions=${QUICK_JVM}`,
+          'spark.executor.memory=512m',
+          'spark.executor.cores=1',
+          'spark.cores.max=2',
+          'spark.task.maxFailures=4',
+        ],
         timeoutMs: 300_000,
         onStart: (c) => (state.driver = c),
       });
@@ -513,7 +617,8 @@ describeSpark('Spark job (integrations/spark/label.py)', () => {
       // The executors' own logs: a partition started on the lost worker and never finished there
       // was finished by a later attempt on the other worker.
       const taskLines = (w: number) =>
-        fs.readdirSync(path.join(tmp, `work-${w}`), { recursive: true, encoding: 'utf8' })
+        fs
+          .readdirSync(path.join(tmp, `work-${w}`), { recursive: true, encoding: 'utf8' })
           .filter((f) => f.endsWith('stderr'))
           .flatMap((f) => fs.readFileSync(path.join(tmp, `work-${w}`, f), 'utf8').split('\n'))
           .map((l) => /^emotion-label spark: stage \d+ partition (\d+) attempt (\d+): (started|done)/.exec(l))
@@ -522,7 +627,9 @@ describeSpark('Spark job (integrations/spark/label.py)', () => {
       if (process.env.EL_SPARK_TEST_LOGS) {
         fs.writeFileSync(path.join(process.env.EL_SPARK_TEST_LOGS, 'cluster-tasks.json'), JSON.stringify({ survivor: taskLines(1), victim: taskLines(2) }));
       }
-      const lost = taskLines(2).filter((t) => t.what === 'started' && !taskLines(2).some((d) => d.what === 'done' && d.partition === t.partition && d.attempt === t.attempt));
+      const lost = taskLines(2).filter(
+        (t) => t.what === 'started' && !taskLines(2).some((d) => d.what === 'done' && d.partition === t.partition && d.attempt === t.attempt),
+      );
       // Spark's scheduler names the lost task too ("Lost task P.A in stage …"). The executor's own
       // "started" line can be missing: its stderr goes through the JVM, and a worker killed with
       // SIGKILL on a loaded machine may die before that line reaches the file.

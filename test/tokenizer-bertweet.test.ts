@@ -9,7 +9,7 @@ const MODEL = path.join(__dirname, '..', 'fixtures', 'models', 'tiny-bertweet');
 
 describe('normalizeTweet (BertweetTokenizer.normalizeTweet)', () => {
   test.each([
-    ['@remy: This is waaaaayyyy too much!!!!!!', "@USER : This is waaaaayyyy too much ! ! !"],
+    ['@remy: This is waaaaayyyy too much!!!!!!', '@USER : This is waaaaayyyy too much ! ! !'],
     ['see https://t.co/AbC and www.x.org', 'see HTTPURL and HTTPURL'],
     ["I can't and it’s cannot…", "I can't and it 's can not ..."],
     ['love 😀👍🏽 it', 'love :grinning_face: :thumbs_up: :medium_skin_tone: it'],
@@ -21,7 +21,23 @@ describe('normalizeTweet (BertweetTokenizer.normalizeTweet)', () => {
 
   test('TweetTokenizer keeps emoticons, hashtags, emails and arrows whole', () => {
     expect(tweetTokenize('This is a cooool #dummysmiley: :-) :-P <3 and some arrows < > -> <-- a@b.com')).toEqual([
-      'This', 'is', 'a', 'cooool', '#dummysmiley', ':', ':-)', ':-P', '<3', 'and', 'some', 'arrows', '<', '>', '->', '<--', 'a@b.com',
+      'This',
+      'is',
+      'a',
+      'cooool',
+      '#dummysmiley',
+      ':',
+      ':-)',
+      ':-P',
+      '<3',
+      'and',
+      'some',
+      'arrows',
+      '<',
+      '>',
+      '->',
+      '<--',
+      'a@b.com',
     ]);
   });
 });

@@ -16,7 +16,12 @@ function labelled(row: Partial<InputRow>, labelId: number, confidence: number, s
 
 async function written(format: Format, rows: LabelledRow[], inputColumns?: string[], scores = false): Promise<string> {
   const out = new Collect();
-  const w = createRowWriter(out, { format, inputColumns, id2label, names: scores ? outputNames({ labelName: 'label', confidenceName: 'confidence', scores: true }, id2label) : names });
+  const w = createRowWriter(out, {
+    format,
+    inputColumns,
+    id2label,
+    names: scores ? outputNames({ labelName: 'label', confidenceName: 'confidence', scores: true }, id2label) : names,
+  });
   for (const r of rows) if (!w.write(r)) await w.drain();
   await w.flush();
   return out.text();
@@ -53,7 +58,7 @@ describe('row writers', () => {
     expect(err.code).toBe('TSV_UNREPRESENTABLE');
   });
 
-  test('CSV output quotes a field holding a lone CR, which Python\'s csv module reads as a line break', async () => {
+  test("CSV output quotes a field holding a lone CR, which Python's csv module reads as a line break", async () => {
     const text = await written('csv', [labelled({ fields: ['a\rb', 'c'] }, 0, 0.5)], ['text', 'id']);
     expect(text).toBe('text,id,label,confidence\n"a\rb",c,sadness,0.5\n');
   });
@@ -80,12 +85,8 @@ describe('row writers', () => {
   });
 
   test('CSV input written as JSONL and JSONL input written as CSV', async () => {
-    expect(await written('jsonl', [labelled({ fields: ['hi', '3'] }, 1, 1)], ['text', 'id'])).toBe(
-      '{"text":"hi","id":"3","label":"joy","confidence":1}\n',
-    );
+    expect(await written('jsonl', [labelled({ fields: ['hi', '3'] }, 1, 1)], ['text', 'id'])).toBe('{"text":"hi","id":"3","label":"joy","confidence":1}\n');
     const raw = '{"text":"hi","meta":{"a":1}}';
-    expect(await written('csv', [labelled({ raw, object: JSON.parse(raw) }, 1, 1)])).toBe(
-      'text,meta,label,confidence\nhi,"{""a"":1}",joy,1\n',
-    );
+    expect(await written('csv', [labelled({ raw, object: JSON.parse(raw) }, 1, 1)])).toBe('text,meta,label,confidence\nhi,"{""a"":1}",joy,1\n');
   });
 });

@@ -128,8 +128,10 @@ export async function labelFile(input: InputSpec, output: string | Writable, opt
   const target = resolveOutputTarget(output);
   checkDistinct(output, target.kind === 'file' ? target.final : target.path, inputPath, config.rejects);
   if (target.kind === 'special') {
-    if (config.resume) throw new LabelError('USAGE', `-o names ${target.what}, which is written directly: there is no partial output to resume`, { file: output });
-    if (config.outputFormat === 'parquet') throw new LabelError('USAGE', `-o names ${target.what}: Parquet output needs a regular file (its footer is written last)`, { file: output });
+    if (config.resume)
+      throw new LabelError('USAGE', `-o names ${target.what}, which is written directly: there is no partial output to resume`, { file: output });
+    if (config.outputFormat === 'parquet')
+      throw new LabelError('USAGE', `-o names ${target.what}: Parquet output needs a regular file (its footer is written last)`, { file: output });
     const out = specialOutput(target.path, target.fd);
     try {
       return await run(tableSink(out));
@@ -148,8 +150,10 @@ function checkDistinct(output: string, final: string, input: string | undefined,
   }
   if (rejects !== undefined) {
     const rej = fileKey(rejects);
-    if (rej === out || rej === fileKey(`${final}.partial`)) throw new LabelError('USAGE', '--rejects names the output file: give it a file of its own', { file: rejects });
-    if (input !== undefined && rej === fileKey(input)) throw new LabelError('USAGE', '--rejects names the input file: give it a file of its own', { file: rejects });
+    if (rej === out || rej === fileKey(`${final}.partial`))
+      throw new LabelError('USAGE', '--rejects names the output file: give it a file of its own', { file: rejects });
+    if (input !== undefined && rej === fileKey(input))
+      throw new LabelError('USAGE', '--rejects names the input file: give it a file of its own', { file: rejects });
   }
 }
 
@@ -246,7 +250,11 @@ async function labelToFile(
     throw new LabelError('USAGE', '--resume needs an input that can be read again from its start (a file), not stdin, a pipe or a device', { file });
   }
   if (config.resume && config.outputFormat === 'parquet') {
-    throw new LabelError('USAGE', 'Parquet output cannot be resumed (a Parquet file is whole only with its footer): start over with --restart, or write CSV, TSV or JSONL', { file: output });
+    throw new LabelError(
+      'USAGE',
+      'Parquet output cannot be resumed (a Parquet file is whole only with its footer): start over with --restart, or write CSV, TSV or JSONL',
+      { file: output },
+    );
   }
   const legacy = legacyPartials(target.final);
   if (legacy.length > 0) {
@@ -280,7 +288,9 @@ async function labelToFile(
       throw new LabelError(
         'OUTPUT_PARTIAL',
         `${hasPartial ? paths.partial : paths.state} holds ${what}: ${
-          config.outputFormat === 'parquet' ? 'Parquet output cannot be resumed; discard it and start over with --restart' : 'continue it with --resume (same input, model and options), or discard it and start over with --restart'
+          config.outputFormat === 'parquet'
+            ? 'Parquet output cannot be resumed; discard it and start over with --restart'
+            : 'continue it with --resume (same input, model and options), or discard it and start over with --restart'
         }`,
         { file: output },
       );
@@ -290,7 +300,11 @@ async function labelToFile(
     let from: Checkpoint | undefined;
     if (config.resume && (hasPartial || state !== undefined)) {
       if (state === undefined || state === 'unreadable') {
-        throw new LabelError('OUTPUT_PARTIAL', `${paths.partial} has no readable state file (${paths.state}), so it cannot be continued: start over with --restart`, { file: output });
+        throw new LabelError(
+          'OUTPUT_PARTIAL',
+          `${paths.partial} has no readable state file (${paths.state}), so it cannot be continued: start over with --restart`,
+          { file: output },
+        );
       }
       const diff = identityDiff(state.identity, identity);
       if (diff.length > 0) {
@@ -306,7 +320,8 @@ async function labelToFile(
       const outSize = sizeOf(paths.partial);
       const rejSize = config.rejects === undefined ? 0 : sizeOf(config.rejects);
       const at = state.checkpoints.map((c) => c.output <= outSize && c.rejects <= rejSize).lastIndexOf(true);
-      if (at >= 0) from = { ...state.checkpoints[at], cacheBase: config.dedupe ? encodeEntries(cacheBefore(state.checkpoints, at, config.dedupeTexts)) : undefined };
+      if (at >= 0)
+        from = { ...state.checkpoints[at], cacheBase: config.dedupe ? encodeEntries(cacheBefore(state.checkpoints, at, config.dedupeTexts)) : undefined };
     }
 
     if (config.outputFormat === 'parquet') return await labelToParquet(config, target.final, paths.partial, run, inputColumns);
@@ -372,7 +387,13 @@ async function labelToFile(
         from && from.output > 0
           ? async (stats) => {
               const format = config.outputFormat as 'csv' | 'tsv' | 'tsv-quoted' | 'jsonl'; // Parquet returned above
-              for await (const w of readWrittenPredictions(paths.partial, { format, labelName: config.labelName, confidenceName: config.confidenceName, bytes: from!.output, maxRecordSize: config.maxRecordSize })) {
+              for await (const w of readWrittenPredictions(paths.partial, {
+                format,
+                labelName: config.labelName,
+                confidenceName: config.confidenceName,
+                bytes: from!.output,
+                maxRecordSize: config.maxRecordSize,
+              })) {
                 stats.addWritten(w.label, w.confidence);
               }
             }
@@ -411,7 +432,11 @@ function cacheBefore(checkpoints: Checkpoint[], at: number, capacity: number): C
 function finishRename(done: Checkpoint, paths: PartialPaths, final: string, config: LabelFileConfig, file: string): RunSummary {
   if (fs.existsSync(paths.partial)) {
     if (sizeOf(paths.partial) !== done.output) {
-      throw new LabelError('OUTPUT_PARTIAL', `${paths.partial} is not the size its state file recorded (${done.output} bytes); it was left as it is: start over with --restart`, { file: final });
+      throw new LabelError(
+        'OUTPUT_PARTIAL',
+        `${paths.partial} is not the size its state file recorded (${done.output} bytes); it was left as it is: start over with --restart`,
+        { file: final },
+      );
     }
     fs.renameSync(paths.partial, final);
   }

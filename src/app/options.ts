@@ -163,7 +163,10 @@ export function parallelismBound(cores = os.availableParallelism()): number {
 function bounded(name: string, n: number, cores: number): number {
   const max = parallelismBound(cores);
   if (n > max) {
-    throw new LabelError('USAGE', `${name} must be at most ${max} (4 × the ${cores} available cores, at least 16): more only compete for the cores, and each worker holds a copy of the model; got ${n}`);
+    throw new LabelError(
+      'USAGE',
+      `${name} must be at most ${max} (4 × the ${cores} available cores, at least 16): more only compete for the cores, and each worker holds a copy of the model; got ${n}`,
+    );
   }
   return n;
 }
@@ -215,7 +218,8 @@ export function normalizeLabelFileOptions(opts: LabelFileOptions, input: string 
   const resume = opts.resume ?? false;
   const restart = opts.restart ?? false;
   if (resume && restart) throw new LabelError('USAGE', '--resume and --restart exclude each other: continue the partial output, or discard it');
-  if ((resume || restart) && (output === undefined || output === '-')) throw new LabelError('USAGE', `--${resume ? 'resume' : 'restart'} needs an output file (-o FILE)`);
+  if ((resume || restart) && (output === undefined || output === '-'))
+    throw new LabelError('USAGE', `--${resume ? 'resume' : 'restart'} needs an output file (-o FILE)`);
   return {
     ...run,
     outputFormat,
@@ -229,5 +233,9 @@ export function normalizeLabelFileOptions(opts: LabelFileOptions, input: string 
 }
 
 export function normalizeEvaluateOptions(opts: EvaluateOptions, input: string | undefined): EvaluateConfig {
-  return { ...normalizeRunOptions(opts, input), labelColumn: opts.labelColumn ?? DEFAULTS.labelColumn, minConfidence: probability('--min-confidence', opts.minConfidence) };
+  return {
+    ...normalizeRunOptions(opts, input),
+    labelColumn: opts.labelColumn ?? DEFAULTS.labelColumn,
+    minConfidence: probability('--min-confidence', opts.minConfidence),
+  };
 }

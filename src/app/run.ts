@@ -107,7 +107,11 @@ function openInput(input: RunInput, format: Format): { source: Readable | string
   }
   if (REGISTRY[format].needsPath) {
     if (!regular) {
-      throw new LabelError('USAGE', `${REGISTRY[format].title} input needs a regular file: it cannot be read from a pipe, FIFO or device (its footer comes last)`, { file: input });
+      throw new LabelError(
+        'USAGE',
+        `${REGISTRY[format].title} input needs a regular file: it cannot be read from a pipe, FIFO or device (its footer comes last)`,
+        { file: input },
+      );
     }
     return { source: input, name: input, size };
   }
@@ -247,7 +251,10 @@ export async function runRows(req: RunRequest): Promise<RunSummary> {
         // JSONL has no header: an object without the text key before any object with it is the
         // same mistake as a missing CSV column (exit 2), not a bad row.
         if (bad.code === 'TEXT_MISSING' && !reader.stats.textKeySeen && config.onError === 'fail') {
-          throw new LabelError('MISSING_COLUMN', `${bad.reason} (no object read so far has it; --text-column names the key holding the text)`, { file: input.name, line: bad.line });
+          throw new LabelError('MISSING_COLUMN', `${bad.reason} (no object read so far has it; --text-column names the key holding the text)`, {
+            file: input.name,
+            line: bad.line,
+          });
         }
         if (config.onError === 'fail') throw new LabelError(bad.code, bad.reason, { file: input.name, line: bad.line });
         summary.rejected += 1;
@@ -259,7 +266,9 @@ export async function runRows(req: RunRequest): Promise<RunSummary> {
     }
     summary.blankLines = reader.stats.blankLines;
     if (config.format === 'jsonl' && summary.rejected > 0 && reader.stats.textKeySeen === undefined && !hooks.signal?.aborted) {
-      throw new LabelError('MISSING_COLUMN', `no object has the text key '${config.textColumn}' (--text-column names the key holding the text)`, { file: input.name });
+      throw new LabelError('MISSING_COLUMN', `no object has the text key '${config.textColumn}' (--text-column names the key holding the text)`, {
+        file: input.name,
+      });
     }
     summary.seconds = (performance.now() - started) / 1000;
     await rejects?.close();
@@ -273,7 +282,8 @@ export async function runRows(req: RunRequest): Promise<RunSummary> {
     return summary;
   } catch (err) {
     // Worker failures are found below, where the lines are known but not the input's name.
-    if (err instanceof LabelError && err.file === undefined && err.code !== 'USAGE') throw new LabelError(err.code, err.message, { file: input.name, line: err.line });
+    if (err instanceof LabelError && err.file === undefined && err.code !== 'USAGE')
+      throw new LabelError(err.code, err.message, { file: input.name, line: err.line });
     throw err;
   } finally {
     if (!completed) await sink?.abandon();

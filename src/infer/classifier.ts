@@ -22,7 +22,6 @@ export interface ClassifierSpec {
   intraOpThreads: number;
 }
 
-
 /** The session settings of every Classifier; exported so that bench/ceiling.mjs measures the model with the same ones. */
 export function sessionOptions(intraOpThreads: number): ort.InferenceSession.SessionOptions {
   return {
@@ -53,9 +52,7 @@ export class Classifier {
     const known = new Set(['input_ids', 'attention_mask', 'token_type_ids']);
     const unknown = session.inputNames.filter((n) => !known.has(n));
     if (!session.inputNames.includes('input_ids') || unknown.length > 0) {
-      throw new Error(
-        `model.onnx takes inputs ${session.inputNames.join(', ')}; expected input_ids, attention_mask and optionally token_type_ids`,
-      );
+      throw new Error(`model.onnx takes inputs ${session.inputNames.join(', ')}; expected input_ids, attention_mask and optionally token_type_ids`);
     }
     const classifier = new Classifier(spec, session);
     // One text of two tokens through the graph now, so that an output that disagrees with id2label
@@ -127,14 +124,7 @@ export function selectOutputs(logits: Float32Array, n: number, width: number, in
  * Softmax (single-label) or sigmoid (multi-label) of logits / temperature + bias per row, computed in
  * float64, plus the argmax.
  */
-export function toProbabilities(
-  logits: ArrayLike<number>,
-  n: number,
-  k: number,
-  multiLabel: boolean,
-  temperature = 1,
-  bias?: ArrayLike<number>,
-): BatchOutput {
+export function toProbabilities(logits: ArrayLike<number>, n: number, k: number, multiLabel: boolean, temperature = 1, bias?: ArrayLike<number>): BatchOutput {
   const scores = new Float32Array(n * k);
   const labelIds = new Int32Array(n);
   const confidences = new Float32Array(n);

@@ -179,17 +179,25 @@ function neutralLabelOf(config: Record<string, unknown>, configPath: string, id2
   }
   const unknown = Object.keys(n).filter((k) => !NEUTRAL_KEYS.has(k));
   if (unknown.length > 0) {
-    throw new LabelError('MODEL_INVALID', `config.json neutral has unknown keys ${unknown.join(', ')} (known: ${[...NEUTRAL_KEYS].join(', ')})`, { file: configPath });
+    throw new LabelError('MODEL_INVALID', `config.json neutral has unknown keys ${unknown.join(', ')} (known: ${[...NEUTRAL_KEYS].join(', ')})`, {
+      file: configPath,
+    });
   }
   const label = (n as Record<string, unknown>).label;
   if (typeof label !== 'string' || !id2label.includes(label)) {
-    throw new LabelError('MODEL_INVALID', `config.json neutral.label must name a label of id2label (${id2label.join(', ')}), got ${JSON.stringify(label)}`, { file: configPath });
+    throw new LabelError('MODEL_INVALID', `config.json neutral.label must name a label of id2label (${id2label.join(', ')}), got ${JSON.stringify(label)}`, {
+      file: configPath,
+    });
   }
   if (multiLabel) {
-    throw new LabelError('MODEL_INVALID', 'config.json declares a neutral view, which needs a softmax model; this one is multi_label_classification', { file: configPath });
+    throw new LabelError('MODEL_INVALID', 'config.json declares a neutral view, which needs a softmax model; this one is multi_label_classification', {
+      file: configPath,
+    });
   }
   if (id2label.length < 3) {
-    throw new LabelError('MODEL_INVALID', `config.json declares a neutral view, which needs at least two other labels; id2label has ${id2label.join(', ')}`, { file: configPath });
+    throw new LabelError('MODEL_INVALID', `config.json declares a neutral view, which needs at least two other labels; id2label has ${id2label.join(', ')}`, {
+      file: configPath,
+    });
   }
   return label;
 }
@@ -208,7 +216,9 @@ function calibrationOf(cal: unknown, name: string, configPath: string): Record<s
   }
   const unknown = Object.keys(cal).filter((k) => !CALIBRATION_KEYS.has(k));
   if (unknown.length > 0) {
-    throw new LabelError('MODEL_INVALID', `config.json ${name} has unknown keys ${unknown.join(', ')} (known: ${[...CALIBRATION_KEYS].join(', ')})`, { file: configPath });
+    throw new LabelError('MODEL_INVALID', `config.json ${name} has unknown keys ${unknown.join(', ')} (known: ${[...CALIBRATION_KEYS].join(', ')})`, {
+      file: configPath,
+    });
   }
   return cal as Record<string, unknown>;
 }

@@ -64,10 +64,7 @@ export function resolveFormat(explicit: string | undefined, file: string | undef
   if (file === undefined || file === '-') return STREAM_FORMAT;
   const f = formatOfExtension(file);
   if (f === undefined) {
-    throw new LabelError(
-      'USAGE',
-      `cannot tell the format of '${file}' from its extension; use --format ${FORMATS.join('|')}`,
-    );
+    throw new LabelError('USAGE', `cannot tell the format of '${file}' from its extension; use --format ${FORMATS.join('|')}`);
   }
   return f;
 }

@@ -20,7 +20,10 @@ export async function* splitLines(
   let carryBytes = 0;
   let line = 0;
   const tooLarge = () =>
-    new LabelError(opts.code ?? 'CSV_RECORD_TOO_LARGE', `line is longer than ${opts.maxLineBytes} bytes (--max-record-size)`, { file: opts.file, line: line + 1 });
+    new LabelError(opts.code ?? 'CSV_RECORD_TOO_LARGE', `line is longer than ${opts.maxLineBytes} bytes (--max-record-size)`, {
+      file: opts.file,
+      line: line + 1,
+    });
   const finish = (piece: Buffer): RawLine => {
     // a line that arrived whole inside one chunk is checked here (the carry check sees only lines split across chunks)
     if (carryBytes + piece.length > opts.maxLineBytes) throw tooLarge();

@@ -118,7 +118,9 @@ export function textFileOutput(file: string, what: string): TextFileOutput {
  */
 export function specialOutput(file: string, fd?: number): Output {
   const stream =
-    fd === undefined ? fs.createWriteStream(file, { flags: 'a', highWaterMark: 1024 * 1024 }) : fs.createWriteStream('', { fd, autoClose: false, highWaterMark: 1024 * 1024 });
+    fd === undefined
+      ? fs.createWriteStream(file, { flags: 'a', highWaterMark: 1024 * 1024 })
+      : fs.createWriteStream('', { fd, autoClose: false, highWaterMark: 1024 * 1024 });
   const inner = streamOutput(stream, file);
   const ended = () =>
     new Promise<void>((resolve, reject) => {
@@ -158,7 +160,12 @@ export interface FileOutputHooks {
  * renamed onto `final` only when the run completes. A run that stops early keeps the partial, its
  * rows flushed (`--resume` continues it); set-up and bad-input failures remove it (remove()).
  */
-export function fileOutput(file: string, partial: string, final: string, hooks: FileOutputHooks = {}): Output & { sync(writer: RowWriter): Promise<number>; remove(): void } {
+export function fileOutput(
+  file: string,
+  partial: string,
+  final: string,
+  hooks: FileOutputHooks = {},
+): Output & { sync(writer: RowWriter): Promise<number>; remove(): void } {
   let fd: number;
   try {
     fd = fs.openSync(partial, hooks.resumeAt === undefined ? 'w' : 'r+');
@@ -218,7 +225,10 @@ export function fileOutput(file: string, partial: string, final: string, hooks: 
 /** The output path, or a USAGE error for stdout: Parquet cannot be streamed (its footer comes last). */
 export function parquetOutputPath(output: string | undefined): string {
   if (output === undefined || output === '-' || output === '') {
-    throw new LabelError('USAGE', 'Parquet output needs a file (-o FILE.parquet; its footer is written last, so it cannot go to stdout), or choose --output-format csv or jsonl');
+    throw new LabelError(
+      'USAGE',
+      'Parquet output needs a file (-o FILE.parquet; its footer is written last, so it cannot go to stdout), or choose --output-format csv or jsonl',
+    );
   }
   return output;
 }

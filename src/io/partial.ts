@@ -69,7 +69,10 @@ export function readState(file: string): StateFile | undefined | 'unreadable' {
 
 /** Appends checkpoints to a state file; each is one write(2) of a whole line. */
 export class StateLog {
-  private constructor(readonly file: string, private fd: number) {}
+  private constructor(
+    readonly file: string,
+    private fd: number,
+  ) {}
 
   /** A new state file (replacing any), with the identity as its first line. */
   static create(file: string, identity: Identity): StateLog {

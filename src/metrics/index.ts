@@ -71,7 +71,10 @@ export class ConfusionMatrix {
   private readonly curve = CURVE_THRESHOLDS.map(() => ({ n: 0, correct: 0 }));
 
   /** `minConfidence`: an extra threshold for the selective table. */
-  constructor(readonly labels: readonly string[], minConfidence?: number) {
+  constructor(
+    readonly labels: readonly string[],
+    minConfidence?: number,
+  ) {
     this.counts = labels.map(() => labels.map(() => 0));
     this.thresholds = [...new Set([...SELECTIVE_THRESHOLDS, ...(minConfidence !== undefined ? [minConfidence] : [])])].sort((a, b) => a - b);
     this.covered = this.thresholds.map(() => ({ n: 0, correct: 0 }));

@@ -130,23 +130,29 @@ async function labelWindow(
     const idx = todo.slice(start, start + size);
     const rows = idx.map((i) => window[i] as InputRow);
     batches.push(
-      runner.run(rows.map((r) => r.text)).then((res) => {
-        onLabelled?.(rows.length, rows.reduce((sum, r) => sum + (r.bytes ?? 0), 0));
-        const k = res.scores.length / idx.length;
-        idx.forEach((i, j) => {
-          out[i] = {
-            row: rows[j],
-            prediction: {
-              labelId: res.labelIds[j],
-              confidence: res.confidences[j],
-              scores: res.scores.subarray(j * k, (j + 1) * k),
-            },
-          };
-        });
-      }, (err: Error) => {
-        // the runner knows texts; the rows' lines are known here
-        throw new LabelError(err instanceof LabelError ? err.code : 'WORKER_FAILED', `rows at lines ${describeLines(rows)}: ${err.message}`);
-      }),
+      runner.run(rows.map((r) => r.text)).then(
+        (res) => {
+          onLabelled?.(
+            rows.length,
+            rows.reduce((sum, r) => sum + (r.bytes ?? 0), 0),
+          );
+          const k = res.scores.length / idx.length;
+          idx.forEach((i, j) => {
+            out[i] = {
+              row: rows[j],
+              prediction: {
+                labelId: res.labelIds[j],
+                confidence: res.confidences[j],
+                scores: res.scores.subarray(j * k, (j + 1) * k),
+              },
+            };
+          });
+        },
+        (err: Error) => {
+          // the runner knows texts; the rows' lines are known here
+          throw new LabelError(err instanceof LabelError ? err.code : 'WORKER_FAILED', `rows at lines ${describeLines(rows)}: ${err.message}`);
+        },
+      ),
     );
   }
   const all = Promise.all(batches);
@@ -183,11 +189,7 @@ async function labelWindow(
  * when the consumer pulls, so a slow consumer slows the reading. A read error is thrown after the
  * rows before it have been yielded.
  */
-export async function* labelRows(
-  items: AsyncIterable<ReadItem>,
-  runner: BatchRunner,
-  opts: LabelOptions,
-): AsyncGenerator<OutputItem> {
+export async function* labelRows(items: AsyncIterable<ReadItem>, runner: BatchRunner, opts: LabelOptions): AsyncGenerator<OutputItem> {
   const shareSize = opts.shareSize ?? SHARE_SIZE;
   const windowSize = windowSizeFor(runner.size, opts);
   const reader = new WindowReader(items[Symbol.asyncIterator](), windowSize, opts.signal, opts.fixedWindows ?? false);

@@ -5,7 +5,10 @@ import type { FromWorker, ToWorker } from './protocol';
 export type PoolErrorKind = 'task' | 'crash' | 'start' | 'closed';
 
 export class PoolError extends Error {
-  constructor(readonly kind: PoolErrorKind, message: string) {
+  constructor(
+    readonly kind: PoolErrorKind,
+    message: string,
+  ) {
     super(message);
     this.name = 'PoolError';
   }

@@ -6,10 +6,7 @@ export type ToWorker<P = unknown> =
   | { type: 'close' };
 
 export type FromWorker<R = unknown> =
-  | { type: 'ready' }
-  | { type: 'init-error'; message: string }
-  | { type: 'result'; id: number; value: R }
-  | { type: 'error'; id: number; message: string };
+  { type: 'ready' } | { type: 'init-error'; message: string } | { type: 'result'; id: number; value: R } | { type: 'error'; id: number; message: string };
 
 /** What a worker script serves: built once from the pool's workerData, before READY is posted. */
 export interface TaskHandler<P, R> {

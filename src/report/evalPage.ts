@@ -28,7 +28,11 @@ export function renderEvalPage(report: Report, summary: RunSummary): string {
 
   const bins = r.reliability.filter((b) => b.count > 0);
   const reliabilityRows = r.reliability
-    .map((b, i) => (b.count > 0 ? `<tr><td>(${b.lo.toFixed(2)}, ${b.hi.toFixed(2)}]</td><td data-k="bin-count" data-bin="${i}">${int(b.count)}</td><td data-k="bin-accuracy" data-bin="${i}">${f4(b.accuracy)}</td><td data-k="bin-confidence" data-bin="${i}">${f4(b.confidence)}</td></tr>` : ''))
+    .map((b, i) =>
+      b.count > 0
+        ? `<tr><td>(${b.lo.toFixed(2)}, ${b.hi.toFixed(2)}]</td><td data-k="bin-count" data-bin="${i}">${int(b.count)}</td><td data-k="bin-accuracy" data-bin="${i}">${f4(b.accuracy)}</td><td data-k="bin-confidence" data-bin="${i}">${f4(b.confidence)}</td></tr>`
+        : '',
+    )
     .join('');
   const yMin = Math.min(0.5, ...bins.map((b) => Math.min(b.accuracy, b.confidence)));
   const floor = niceFloor(yMin);
@@ -46,7 +50,10 @@ export function renderEvalPage(report: Report, summary: RunSummary): string {
   const curve = r.coverage_curve.filter((c) => c.n > 0);
   const accMin = Math.min(...curve.map((c) => c.accuracy), ...r.selective.filter((s) => s.n > 0).map((s) => s.accuracy));
   const selectiveRows = r.selective
-    .map((s) => `<tr><td>${s.min_confidence.toFixed(2)}</td><td data-k="sel-coverage" data-t="${s.min_confidence}">${f4(s.coverage)}</td><td data-k="sel-accuracy" data-t="${s.min_confidence}">${f4(s.accuracy)}</td><td data-k="sel-n" data-t="${s.min_confidence}">${int(s.n)}</td></tr>`)
+    .map(
+      (s) =>
+        `<tr><td>${s.min_confidence.toFixed(2)}</td><td data-k="sel-coverage" data-t="${s.min_confidence}">${f4(s.coverage)}</td><td data-k="sel-accuracy" data-t="${s.min_confidence}">${f4(s.accuracy)}</td><td data-k="sel-n" data-t="${s.min_confidence}">${int(s.n)}</td></tr>`,
+    )
     .join('');
   const coverage = xyChart({
     title: 'Coverage against accuracy as --min-confidence rises',
@@ -54,10 +61,16 @@ export function renderEvalPage(report: Report, summary: RunSummary): string {
     yLabel: 'accuracy of the rows kept',
     yMin: niceFloor(Math.min(accMin, r.accuracy)),
     lines: [{ colour: PALETTE[0], points: curve.map((c) => ({ x: c.coverage, y: c.accuracy })), dots: true }],
-    marks: { colour: PALETTE[3], points: r.selective.filter((s) => s.n > 0).map((s) => ({ x: s.coverage, y: s.accuracy, label: `≥ ${s.min_confidence.toFixed(2)}` })) },
+    marks: {
+      colour: PALETTE[3],
+      points: r.selective.filter((s) => s.n > 0).map((s) => ({ x: s.coverage, y: s.accuracy, label: `≥ ${s.min_confidence.toFixed(2)}` })),
+    },
   });
   const curveRows = r.coverage_curve
-    .map((c) => `<tr><td>${c.min_confidence.toFixed(2)}</td><td data-k="curve-coverage" data-t="${c.min_confidence}">${f4(c.coverage)}</td><td data-k="curve-accuracy" data-t="${c.min_confidence}">${f4(c.accuracy)}</td><td data-k="curve-n" data-t="${c.min_confidence}">${int(c.n)}</td></tr>`)
+    .map(
+      (c) =>
+        `<tr><td>${c.min_confidence.toFixed(2)}</td><td data-k="curve-coverage" data-t="${c.min_confidence}">${f4(c.coverage)}</td><td data-k="curve-accuracy" data-t="${c.min_confidence}">${f4(c.accuracy)}</td><td data-k="curve-n" data-t="${c.min_confidence}">${int(c.n)}</td></tr>`,
+    )
     .join('');
 
   const body = `

@@ -105,7 +105,12 @@ export function heatmap(labels: string[], matrix: number[][], title: string): st
       const x = left + j * cell;
       const alpha = v > 0 ? 0.08 + 0.92 * share : 0;
       body += `<rect x="${x + 1}" y="${y + 1}" width="${cell - 2}" height="${cell - 2}" rx="3" style="fill: rgba(var(--heat), ${alpha.toFixed(3)})" class="cell"><title>${esc(`gold ${labels[i]}, predicted ${labels[j]}: ${v}`)}</title></rect>`;
-      body += text(x + cell / 2, y + cell / 2 + 4, String(v), `text-anchor="middle" data-k="cm" data-gold="${i}" data-pred="${j}"${alpha > 0.55 ? ' class="heat-hi"' : ''}`);
+      body += text(
+        x + cell / 2,
+        y + cell / 2 + 4,
+        String(v),
+        `text-anchor="middle" data-k="cm" data-gold="${i}" data-pred="${j}"${alpha > 0.55 ? ' class="heat-hi"' : ''}`,
+      );
     });
     body += `<rect x="${left}" y="${y}" width="${k * cell}" height="${cell}" fill="none" stroke="none"/>`;
   });

@@ -32,8 +32,7 @@ import type { TextTokenizer } from './textTokenizer';
  */
 const WS_START = /^\p{White_Space}+/u;
 const WS_END = /\p{White_Space}+$/u;
-const BYTE_LEVEL_RE =
-  /'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\p{White_Space}\p{L}\p{N}]+|\p{White_Space}+(?!\P{White_Space})|\p{White_Space}+/gu;
+const BYTE_LEVEL_RE = /'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\p{White_Space}\p{L}\p{N}]+|\p{White_Space}+(?!\P{White_Space})|\p{White_Space}+/gu;
 const BERT_PUNCTUATION = '\\p{P}\\u0021-\\u002F\\u003A-\\u0040\\u005B-\\u0060\\u007B-\\u007E';
 const BERT_PRE_RE = new RegExp(`[^\\p{White_Space}${BERT_PUNCTUATION}]+|[${BERT_PUNCTUATION}]`, 'gu');
 
@@ -250,8 +249,7 @@ function patchPreTokenizer(p: unknown, config: Patchable | undefined): void {
   } else if (p instanceof ByteLevelPreTokenizer) {
     (p as unknown as Patchable).pattern = BYTE_LEVEL_RE;
   } else if (p instanceof BertPreTokenizer) {
-    (p as unknown as Patchable).pre_tokenize_text = (text: string) =>
-      text.replace(WS_START, '').replace(WS_END, '').match(BERT_PRE_RE) ?? [];
+    (p as unknown as Patchable).pre_tokenize_text = (text: string) => text.replace(WS_START, '').replace(WS_END, '').match(BERT_PRE_RE) ?? [];
   } else if (p instanceof WhitespaceSplitPreTokenizer) {
     (p as unknown as Patchable).pre_tokenize_text = (text: string) => text.match(/\P{White_Space}+/gu) ?? [];
   } else if (p instanceof MetaspacePreTokenizer && config?.split !== false) {
@@ -262,8 +260,7 @@ function patchPreTokenizer(p: unknown, config: Patchable | undefined): void {
     const self = p as unknown as { replacement: string; pre_tokenize_text: (t: string, o?: unknown) => string[] };
     const original = self.pre_tokenize_text.bind(p);
     const cut = new RegExp(`(?=${self.replacement.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')})`, 'u');
-    self.pre_tokenize_text = (text: string, options?: unknown) =>
-      original(text, options).flatMap((piece) => piece.split(cut).filter((x) => x.length > 0));
+    self.pre_tokenize_text = (text: string, options?: unknown) => original(text, options).flatMap((piece) => piece.split(cut).filter((x) => x.length > 0));
   }
 }
 

@@ -42,9 +42,7 @@ function loadModelTokenizer(modelDir: string, maxLength: number): TextTokenizer 
   if (has('tokenizer.json')) return HfTokenizer.fromDir(modelDir, maxLength);
   // BERTweet without tokenizer.json: fromDir names whichever of vocab.txt / bpe.codes is missing
   if (fastBpe || saysBertweet(modelDir) || has('bpe.codes')) return BertweetTokenizer.fromDir(modelDir, maxLength);
-  throw new Error(
-    `${modelDir} has no tokenizer.json: a model directory needs tokenizer.json, or vocab.txt + bpe.codes for a BERTweet tokenizer`,
-  );
+  throw new Error(`${modelDir} has no tokenizer.json: a model directory needs tokenizer.json, or vocab.txt + bpe.codes for a BERTweet tokenizer`);
 }
 
 /**

@@ -4,7 +4,10 @@ import { openReader, type ReaderOptions } from '../../src/io/readers';
 
 /** A stream that yields the given chunks (strings or bytes) one by one. */
 export function streamOf(...chunks: (string | Buffer)[]): Readable {
-  return Readable.from(chunks.map((c) => (typeof c === 'string' ? Buffer.from(c) : c)), { objectMode: false });
+  return Readable.from(
+    chunks.map((c) => (typeof c === 'string' ? Buffer.from(c) : c)),
+    { objectMode: false },
+  );
 }
 
 export async function readAll(input: string | Buffer | Readable, opts: Partial<ReaderOptions> = {}) {
@@ -43,7 +46,8 @@ export async function expectLabelError(
   } catch (e) {
     err = e;
   }
-  if (!(err instanceof LabelError)) throw new Error(`expected a LabelError ${code}, got ${err === undefined ? 'no error' : String((err as Error).stack ?? err)}`);
+  if (!(err instanceof LabelError))
+    throw new Error(`expected a LabelError ${code}, got ${err === undefined ? 'no error' : String((err as Error).stack ?? err)}`);
   expect(err.code).toBe(code);
   if ('file' in where) expect(err.file).toBe(where.file);
   if ('line' in where) expect(err.line).toBe(where.line);

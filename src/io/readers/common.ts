@@ -115,6 +115,10 @@ export function refuseUtf16(first: Buffer | string, file: string): void {
   const at = (i: number) => (typeof first === 'string' ? first.charCodeAt(i) : first[i]);
   const le = at(0) === 0xff && at(1) === 0xfe;
   if (le || (at(0) === 0xfe && at(1) === 0xff)) {
-    throw new LabelError('INVALID_UTF8', `the input is UTF-16 (${le ? 'little' : 'big'}-endian: it opens with the byte-order mark ${le ? 'FF FE' : 'FE FF'}); emotion-label reads UTF-8: convert it first, e.g. iconv -f UTF-16 -t UTF-8`, { file, line: 1 });
+    throw new LabelError(
+      'INVALID_UTF8',
+      `the input is UTF-16 (${le ? 'little' : 'big'}-endian: it opens with the byte-order mark ${le ? 'FF FE' : 'FE FF'}); emotion-label reads UTF-8: convert it first, e.g. iconv -f UTF-16 -t UTF-8`,
+      { file, line: 1 },
+    );
   }
 }

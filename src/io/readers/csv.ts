@@ -165,8 +165,9 @@ function rowOf({ record, raw, start }: Parsed, width: number, textIdx: number, l
   } catch (err) {
     if (!(err instanceof RowProblem)) throw err;
     // the record as read, decoded only for the rows that need it
-    const rawText = Buffer.from(raw, 'latin1').toString('utf8').replace(/\r?\n$/, '');
+    const rawText = Buffer.from(raw, 'latin1')
+      .toString('utf8')
+      .replace(/\r?\n$/, '');
     return { kind: 'bad', line: start, code: err.code, reason: err.message, raw: rawText, bytes: size };
   }
 }
-

@@ -53,7 +53,10 @@ export async function openJsonl(input: Readable, opts: ReaderOptions): Promise<T
       }
       const clash = opts.reservedKeys?.find((k) => k in object);
       if (clash !== undefined) {
-        yield bad('JSON_KEY_CONFLICT', `the object already has a key '${clash}', which the output adds; name the added keys with --label-name / --confidence-name`);
+        yield bad(
+          'JSON_KEY_CONFLICT',
+          `the object already has a key '${clash}', which the output adds; name the added keys with --label-name / --confidence-name`,
+        );
         continue;
       }
       const row: InputRow = { kind: 'row', line, text, raw, object, bytes: size };

@@ -8,7 +8,6 @@ import { columnIndex, goldOf, type ReadStats } from './common';
 import { fieldText, jsonText, jsonValue } from './parquetJson';
 import type { FromParquetWorker, ParquetWorkerData, ToParquetWorker } from './parquetWorker';
 
-
 /** The decoding worker, one request at a time; a crash of the worker rejects the pending request. */
 class Decoder {
   private readonly worker: Worker;
@@ -17,7 +16,10 @@ class Decoder {
 
   constructor(file: string, batchRows: number, sliceRows: number) {
     // A small young generation, as for the model workers: this thread only moves buffers through.
-    this.worker = new Worker(workerScript('io/readers/parquetWorker'), { workerData: { path: file, batchRows, sliceRows } satisfies ParquetWorkerData, resourceLimits: { maxYoungGenerationSizeMb: 4 } });
+    this.worker = new Worker(workerScript('io/readers/parquetWorker'), {
+      workerData: { path: file, batchRows, sliceRows } satisfies ParquetWorkerData,
+      resourceLimits: { maxYoungGenerationSizeMb: 4 },
+    });
     this.worker.on('message', (m: FromParquetWorker) => {
       const p = this.pending;
       this.pending = undefined;
@@ -49,7 +51,6 @@ class Decoder {
     void this.worker.terminate();
   }
 }
-
 
 /**
  * Rows per Arrow batch handed from the decoding worker to the main thread. A batch is released once
@@ -162,7 +163,10 @@ export async function openParquet(path: string, opts: ParquetReaderOptions): Pro
   await checkIsFile(path, where);
   const batchRows = opts.batchRows ?? READ_BATCH_ROWS;
   const sliceRows = opts.sliceRows ?? READ_SLICE_ROWS;
-  for (const [what, n] of [['batch', batchRows], ['slice', sliceRows]] as const) {
+  for (const [what, n] of [
+    ['batch', batchRows],
+    ['slice', sliceRows],
+  ] as const) {
     if (!(Number.isInteger(n) && n >= 1)) throw new LabelError('USAGE', `Parquet read ${what} size must be a positive integer, not ${n}`);
   }
   const decoder = new Decoder(path, batchRows, sliceRows);

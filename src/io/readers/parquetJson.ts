@@ -95,12 +95,14 @@ function floatText(v: number): string {
 
 /** Any other value (maps, intervals, unions): a JSON form that never throws on bigint or typed arrays. */
 function stringify(v: unknown): string {
-  return JSON.stringify(v, (_k, x: unknown) => {
-    if (typeof x === 'bigint') return x.toString();
-    if (ArrayBuffer.isView(x)) return Array.from(x as unknown as ArrayLike<number | bigint>, (e) => (typeof e === 'bigint' ? e.toString() : e));
-    if (x && typeof x === 'object' && typeof (x as { toJSON?: unknown }).toJSON === 'function') return (x as { toJSON(): unknown }).toJSON();
-    return x;
-  }) ?? 'null';
+  return (
+    JSON.stringify(v, (_k, x: unknown) => {
+      if (typeof x === 'bigint') return x.toString();
+      if (ArrayBuffer.isView(x)) return Array.from(x as unknown as ArrayLike<number | bigint>, (e) => (typeof e === 'bigint' ? e.toString() : e));
+      if (x && typeof x === 'object' && typeof (x as { toJSON?: unknown }).toJSON === 'function') return (x as { toJSON(): unknown }).toJSON();
+      return x;
+    }) ?? 'null'
+  );
 }
 
 function rawData(vec: Vector): { values: ArrayLike<number | bigint>; offset: number } {

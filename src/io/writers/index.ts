@@ -69,7 +69,10 @@ export function jsonValueText(v: unknown, key: string): string {
     return JSON.stringify(v);
   } catch (err) {
     if (!(err instanceof RangeError)) throw err;
-    throw new RowProblem('JSON_TOO_DEEP', `the value of key '${key}' is nested too deeply to be written as text in a CSV, TSV or Parquet column; write JSONL, which keeps the line as it is`);
+    throw new RowProblem(
+      'JSON_TOO_DEEP',
+      `the value of key '${key}' is nested too deeply to be written as text in a CSV, TSV or Parquet column; write JSONL, which keeps the line as it is`,
+    );
   }
 }
 
@@ -144,7 +147,10 @@ abstract class TableWriter implements RowWriter {
   private columns?: string[];
   private columnSet?: Set<string>;
 
-  constructor(protected readonly out: Writable, protected readonly opts: WriterOptions) {
+  constructor(
+    protected readonly out: Writable,
+    protected readonly opts: WriterOptions,
+  ) {
     this.failed = failureOf(out);
   }
 
@@ -254,7 +260,10 @@ class JsonlWriter implements RowWriter {
   private readonly keys: string[];
   private readonly failed: Promise<never>;
 
-  constructor(private readonly out: Writable, private readonly opts: WriterOptions) {
+  constructor(
+    private readonly out: Writable,
+    private readonly opts: WriterOptions,
+  ) {
     this.failed = failureOf(out);
     this.keys = addedColumns(opts.names);
   }

@@ -54,7 +54,6 @@ export interface ParquetRowWriter {
 export const DEFAULT_ROW_GROUP_SIZE = 65_536;
 export const ENCODE_CHUNK_ROWS = 1024;
 
-
 /**
  * Streaming Parquet writer.
  *
@@ -154,7 +153,6 @@ class Writer implements ParquetRowWriter {
   private checkNames(columns: string[]): void {
     checkOutputNames(this.opts.names, columns, this.file);
   }
-
 
   write(lr: LabelledRow): boolean {
     if (this.failure) throw this.failure;
@@ -269,7 +267,11 @@ class Writer implements ParquetRowWriter {
         // zero rows: one empty batch, so that the file still has the schema
         const input = this.opts.inputSchema?.fields ?? (this.inputColumns ?? []).map((c) => new Field(c, new Utf8(), true));
         const schema = new Schema([...input, ...this.addedFields()]);
-        this.emit(schema, schema.fields.map((f) => makeData({ type: f.type, length: 0, nullCount: 0 } as never) as Data), 0);
+        this.emit(
+          schema,
+          schema.fields.map((f) => makeData({ type: f.type, length: 0, nullCount: 0 } as never) as Data),
+          0,
+        );
       }
       this.controller.close();
       await this.done;

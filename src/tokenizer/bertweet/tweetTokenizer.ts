@@ -78,10 +78,7 @@ function wordRegex({ W, D, S, L, AZ }: Classes): RegExp {
     `(?:\\([^${S}()]*?\\([^${S}()]+\\)[^${S}()]*?\\)|\\([^${S}]+?\\)|[^${S}\`!()\\[\\]{};:'".,<>?«»“”‘’])` +
     `|(?:(?<!@)[${AZ}0-9]+(?:[.\\-][${AZ}0-9]+)*[.](?:[${AZ}]{2,13})${WORD_END}\\/?(?!@))`;
   const PHONE = `(?:(?:\\+?[01][ *\\-.\\)]*)?(?:[\\(]?[${D}]{3}[ *\\-.\\)]*)?[${D}]{3}[ *\\-.\\)]*[${D}]{4})`;
-  const EMOTICONS =
-    `(?:[<>]?[:;=8][\\-oO*']?[\\)\\]\\(\\[dDpP/:\\}\\{@\\|\\\\]` +
-    `|[\\)\\]\\(\\[dDpP/:\\}\\{@\\|\\\\][\\-oO*']?[:;=8][<>]?` +
-    `|<3)`;
+  const EMOTICONS = `(?:[<>]?[:;=8][\\-oO*']?[\\)\\]\\(\\[dDpP/:\\}\\{@\\|\\\\]` + `|[\\)\\]\\(\\[dDpP/:\\}\\{@\\|\\\\][\\-oO*']?[:;=8][<>]?` + `|<3)`;
   const REGEXPS = [
     URLS,
     PHONE,
@@ -178,8 +175,38 @@ function pyInt(s: string, base: 10 | 16): bigint | undefined {
 
 /** Windows-1252 for bytes 0x80–0x9F; undefined where the codec fails (UnicodeDecodeError). */
 const CP1252: (number | undefined)[] = [
-  0x20ac, undefined, 0x201a, 0x0192, 0x201e, 0x2026, 0x2020, 0x2021, 0x02c6, 0x2030, 0x0160, 0x2039, 0x0152, undefined, 0x017d, undefined,
-  undefined, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014, 0x02dc, 0x2122, 0x0161, 0x203a, 0x0153, undefined, 0x017e, 0x0178,
+  0x20ac,
+  undefined,
+  0x201a,
+  0x0192,
+  0x201e,
+  0x2026,
+  0x2020,
+  0x2021,
+  0x02c6,
+  0x2030,
+  0x0160,
+  0x2039,
+  0x0152,
+  undefined,
+  0x017d,
+  undefined,
+  undefined,
+  0x2018,
+  0x2019,
+  0x201c,
+  0x201d,
+  0x2022,
+  0x2013,
+  0x2014,
+  0x02dc,
+  0x2122,
+  0x0161,
+  0x203a,
+  0x0153,
+  undefined,
+  0x017e,
+  0x0178,
 ];
 
 /** NLTK's _replace_html_entities(text) with keep=() and remove_illegal=True. */
