@@ -120,7 +120,7 @@ describe('text beyond the model maximum and empty texts', () => {
 describe('worker faults: reported with the rows they held, never a hang or a missing row', () => {
   test('a model whose batches fail in the worker (a config that claims more positions than the graph has): exit 3 naming the rows and the file', async () => {
     // a real failure inside the worker, no fault switch: config.json promises 512 positions, the graph has 64
-    // (an id2label that disagrees with the graph is now found at load: MODEL_INVALID, test/edges.e2e.test.ts)
+    // (an id2label that disagrees with the graph is now found at load: MODEL_INVALID, test/robustness.e2e.test.ts)
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'el-badmodel-'));
     for (const f of fs.readdirSync(TINY_BERT)) fs.copyFileSync(path.join(TINY_BERT, f), path.join(dir, f));
     const config = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8'));

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { BIN, ROOT, TINY_BERT } from './helpers/cli';
 
-/** Issue #23 ("at the edges"): each test names its item. */
+/** What a hostile but realistic user meets: inputs that can be read once, duplicate columns, signals, idle workers, deep JSON, huge records, models that disagree with their config, and smaller edges. */
 
 const model = ['--model', TINY_BERT, '--workers', '1'];
 let dir: string;
@@ -48,7 +48,7 @@ function run(argv: string[], opts: { shell?: boolean; timeoutMs?: number; stdin?
 
 const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
-describe('item 1: an input that can be read only once', () => {
+describe('an input that can be read only once', () => {
   const jsonl = '{"id":1,"text":"i am happy"}\n{"id":2,"text":"i am sad"}\n{"id":3,"text":"i am scared"}\n';
 
   test('JSONL from a process substitution, written as CSV: every row, not the header alone with exit 0', async () => {
@@ -92,7 +92,7 @@ describe('item 1: an input that can be read only once', () => {
   });
 });
 
-describe('item 3: duplicate column names', () => {
+describe('duplicate column names', () => {
   const write = (name: string, body: string) => {
     const f = path.join(dir, name);
     fs.writeFileSync(f, body);
@@ -168,7 +168,7 @@ function startCli(args: string[], ready: (stdout: string) => boolean = () => tru
 /** The status a shell would show: the exit code, or 128 + the signal's number for a process killed by one. */
 const shellStatus = (r: { code: number | null; signal: NodeJS.Signals | null }) => (r.signal ? 128 + os.constants.signals[r.signal] : r.code);
 
-describe('items 4, 5, 11: signals', () => {
+describe('signals', () => {
   test('item 4: a FIFO nobody writes to: SIGTERM ends the run at once with its summary (it hung for as long as the FIFO stayed closed)', async () => {
     const fifo = path.join(dir, 'idle.jsonl');
     execFileSync('mkfifo', [fifo]);
@@ -233,7 +233,7 @@ describe('items 4, 5, 11: signals', () => {
   });
 });
 
-describe('item 7: a program that never calls close() still exits', () => {
+describe('a program that never calls close() still exits', () => {
   const lib = JSON.stringify(ROOT);
   const tiny = JSON.stringify(TINY_BERT);
   const runNode = (script: string): Promise<Result> =>
@@ -266,7 +266,7 @@ describe('item 7: a program that never calls close() still exits', () => {
   });
 });
 
-describe('item 8: errors, not stack traces', () => {
+describe('errors, not stack traces', () => {
   const deepLine = (levels: number) => `{"text":"i am happy","k":${'['.repeat(levels)}${']'.repeat(levels)}}`;
 
   test.each(['csv', 'parquet'])(
@@ -315,7 +315,7 @@ describe('item 8: errors, not stack traces', () => {
   });
 });
 
-describe('item 10: a model whose id2label disagrees with its output', () => {
+describe('a model whose id2label disagrees with its output', () => {
   test('10,000 labels for a 6-output graph: exit 2 MODEL_INVALID at load, nothing on stdout (it was exit 3 after the header)', async () => {
     const bad = path.join(dir, 'model');
     fs.mkdirSync(bad);
@@ -331,7 +331,7 @@ describe('item 10: a model whose id2label disagrees with its output', () => {
   });
 });
 
-describe("item 9: memory follows the model's 128 tokens, not the record size", () => {
+describe("memory follows the model's 128 tokens, not the record size", () => {
   test('two 8 MB texts with a 160 MB heap (V8 limit for every thread): labelled, fields written whole (whole tokenization ran out of memory: WORKER_FAILED, exit 3)', async () => {
     const words = 'i feel so happy today and sad tomorrow because the weather is strange'.split(' ');
     const text = (seed: number) => {
@@ -362,7 +362,7 @@ describe("item 9: memory follows the model's 128 tokens, not the record size", (
   });
 });
 
-describe('item 9: parallelism has a bound', () => {
+describe('parallelism has a bound', () => {
   test.each([
     [{ workers: 1000 }, /--workers must be at most \d+ \(4 × the \d+ available cores, at least 16\)/],
     [{ threads: 1000 }, /--threads must be at most \d+/],
@@ -382,7 +382,7 @@ describe('item 9: parallelism has a bound', () => {
   });
 });
 
-describe('item 11: smaller edges', () => {
+describe('smaller edges', () => {
   const write = (name: string, body: string | Buffer) => {
     const f = path.join(dir, name);
     fs.writeFileSync(f, body);
