@@ -151,6 +151,41 @@ def cmd_load(a):
     print(f"{len(pool)} texts with the teacher's targets -> {work / 'pool.pkl'}")
 
 
+def cmd_emoji_csv(a):
+    pool = pd.read_pickle(Path(a.work) / "pool.pkl")
+    pool[pool.source == "emoji"][["text"]].to_csv(a.out, index=True, index_label="idx")
+    print(f"{(pool.source == 'emoji').sum()} emoji posts -> {a.out}")
+
+
+def cmd_mix_emoji(a):
+    """A second reader of the emoji posts' six-emotion view (issue #24). The epoch-1 teacher reads some
+    of the commonest emoji names against their use (😂 "face with tears of joy" -> sadness, 🥳 -> anger,
+    😔 "pensive face" -> surprise); the shipped v2 student, reading the same names through the CLI's emoji
+    step (`emotion-label --scores`), gets those right. For the emoji posts only, the six-emotion part of
+    the target becomes `w * teacher + (1 - w) * v2` (probabilities), scaled by the teacher's mass on the
+    six emotions, so the teacher alone still says how much of the post is `neutral`. Writes log-probabilities
+    as the targets (the students' softmax of them gives back the mixed distribution)."""
+    work = Path(a.work)
+    pool = pd.read_pickle(work / "pool.pkl")
+    sc = pd.read_csv(a.scores, keep_default_na=False).set_index("idx")
+    labels = ["sadness", "joy", "love", "anger", "fear", "surprise"]
+    v2 = sc[[f"score_{l}" for l in labels]].to_numpy(np.float64)
+    idx = sc.index.to_numpy()
+    assert (pool.loc[idx, "source"] == "emoji").all() and len(idx) == (pool.source == "emoji").sum()
+    cols = [f"t{c}" for c in range(7)]
+    t = pool.loc[idx, cols].to_numpy(np.float64)
+    p7 = np.exp(t - t.max(1, keepdims=True))
+    p7 /= p7.sum(1, keepdims=True)
+    mass = p7[:, :6].sum(1, keepdims=True)
+    q6 = a.weight * p7[:, :6] / mass + (1 - a.weight) * v2 / v2.sum(1, keepdims=True)
+    mixed = np.concatenate([mass * q6, p7[:, 6:]], axis=1)
+    before = t[:, :6].argmax(1)
+    pool.loc[idx, cols] = np.log(np.clip(mixed, 1e-8, None)).astype(np.float32)
+    after = mixed[:, :6].argmax(1)
+    print(f"{len(idx)} emoji posts: six-emotion top label changed for {(before != after).sum()}")
+    pool.to_pickle(work / "pool.pkl")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -167,8 +202,16 @@ def main():
         p.add_argument("--emoji-text", type=int, default=6000)
         if name == "save":
             p.add_argument("--logits", required=True)
+    p = sub.add_parser("emoji-csv", help="the emoji posts as CSV (idx,text) for `emotion-label --scores`")
+    p.add_argument("--work", required=True)
+    p.add_argument("--out", required=True)
+    p = sub.add_parser("mix-emoji", help="mix a second reader's six-emotion scores into the emoji posts' targets")
+    p.add_argument("--work", required=True)
+    p.add_argument("--scores", required=True, help="emotion-label --scores output of `emoji-csv`'s file")
+    p.add_argument("--weight", type=float, default=0.5, help="the teacher's share of the six-emotion view")
     a = ap.parse_args()
-    {"build": cmd_build, "save": cmd_save, "load": cmd_load}[a.cmd](a)
+    {"build": cmd_build, "save": cmd_save, "load": cmd_load, "emoji-csv": cmd_emoji_csv,
+     "mix-emoji": cmd_mix_emoji}[a.cmd](a)
 
 
 if __name__ == "__main__":
