@@ -7,6 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { chromiumArgs } from './chromium.cjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'el-shots-'));
@@ -20,16 +21,7 @@ cli('fixtures/samples/sample.csv', '-o', 'labelled.csv', '--min-confidence', '0.
 const context = await chromium.launchPersistentContext(path.join(tmp, 'profile'), {
   executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
   headless: true,
-  args: [
-    '--headless',
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-quic',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-  ],
+  args: chromiumArgs(),
   viewport: { width: 1000, height: 800 },
   deviceScaleFactor: 0.8,
   colorScheme: 'light',

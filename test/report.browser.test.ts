@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { chromiumArgs } from '../scripts/chromium.cjs';
 import type { Report } from '../src/metrics';
 import { runCli, SAMPLES } from './helpers/cli';
 
@@ -50,16 +51,7 @@ maybe('the --report pages in headless Chromium', () => {
     context = await chromium.launchPersistentContext(fs.mkdtempSync(path.join(os.tmpdir(), 'el-chromium-profile-')), {
       executablePath: executable,
       headless: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
+      args: chromiumArgs(),
       viewport: { width: 1100, height: 900 },
       offline: true,
     });
