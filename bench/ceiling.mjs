@@ -76,12 +76,10 @@ if (!isMainThread) {
 
 async function main() {
   const { parse } = require('csv-parse/sync');
-  const { distinctCsvInput, outDir } = await import('./inputs.mjs');
+  const { distinctCsvInput, opt, outDir } = await import('./inputs.mjs');
   const { loadModelInfo } = require(path.join(repo, 'dist/infer/modelDir.js'));
   const { loadTokenizer } = require(path.join(repo, 'dist/tokenizer/index.js'));
 
-  const argv = process.argv.slice(2);
-  const opt = (n, d) => (argv.includes(`--${n}`) ? argv[argv.indexOf(`--${n}`) + 1] : d);
   const models = opt('models', 'fast,default').split(',');
   const rowsFast = Number(opt('rows', 100000));
   const rowsDefault = Number(opt('default-rows', 10000));

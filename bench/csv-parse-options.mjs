@@ -10,11 +10,10 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import { parse, Parser } from 'csv-parse';
+import { flag, opt } from './inputs.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
-const argv = process.argv.slice(2);
-const opt = (n, d) => (argv.includes(`--${n}`) ? argv[argv.indexOf(`--${n}`) + 1] : d);
 const rows = Number(opt('rows', 100000));
 const repeat = Number(opt('repeat', 3));
 const input = path.join(here, 'out', `main-input-distinct-${rows}.csv`);
@@ -86,7 +85,7 @@ const runs = [
 // Each measurement in a fresh process (one warm-up pass, then the timed one): in one process the
 // variants' different record shapes and callbacks make csv-parse's hot code polymorphic, which
 // slows every variant measured after the first; rounds alternate the variants.
-if (argv.includes('--variant')) {
+if (flag('variant')) {
   const run = runs[Number(opt('variant'))][1];
   await run();
   console.log(await run());

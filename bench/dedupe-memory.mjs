@@ -7,12 +7,12 @@
 import * as path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { opt } from './inputs.mjs';
 
 const require = createRequire(import.meta.url);
 const here = path.dirname(fileURLToPath(import.meta.url));
 const { DedupeCache, textKey, DEFAULT_DEDUPE_TEXTS } = require(path.join(here, '..', 'dist', 'pipeline', 'dedupe.js'));
-const argv = process.argv.slice(2);
-const n = Number(argv.includes('--texts') ? argv[argv.indexOf('--texts') + 1] : 1_000_000);
+const n = Number(opt('texts', 1_000_000));
 if (!global.gc) throw new Error('run with node --expose-gc');
 global.gc();
 const before = process.memoryUsage().heapUsed;

@@ -2,12 +2,30 @@
 // the test split) cycled, made once under bench/out/ and reused. Every row's text is distinct: from
 // the second pass on, a text gets " <pass>" appended, so that the CLI's dedupe cache (on by default)
 // finds nothing and speed figures stay comparable with those measured before it existed.
-// distinctTexts() is also what bench/dedupe.mjs draws from.
+// splitTexts() and distinctText() are also what bench/dedupe.mjs draws from.
+// Also the bench scripts' reading of their command line: opt() and flag().
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
+
+/**
+ * The value after `--name` on the command line (its first occurrence), `dflt` when the flag is not
+ * there. Read by hand rather than with util.parseArgs: that takes a value starting with a dash, as in
+ * `--cli-args "--workers 1 --threads 2"`, for a missing one (unless written `--cli-args=...`), and it
+ * would need every script's options declared to tell `--rows 100` from a flag and a positional.
+ */
+export function opt(name, dflt) {
+  const argv = process.argv.slice(2);
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 ? argv[i + 1] : dflt;
+}
+
+/** Whether `--name` is on the command line. */
+export function flag(name) {
+  return process.argv.slice(2).includes(`--${name}`);
+}
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const dataDir = path.resolve(here, '../../shared/data/emotion');

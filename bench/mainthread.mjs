@@ -12,14 +12,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { csvInput } from './inputs.mjs';
+import { csvInput, flag, opt } from './inputs.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '..');
 const outDir = path.join(here, 'out');
 fs.mkdirSync(outDir, { recursive: true });
-const argv = process.argv.slice(2);
-const opt = (n, d) => (argv.includes(`--${n}`) ? argv[argv.indexOf(`--${n}`) + 1] : d);
 const rows = Number(opt('rows', 100000));
 const model = path.resolve(opt('model', path.join(repo, 'fixtures/models/tiny-bert')));
 const cli = path.resolve(opt('cli', path.join(repo, 'bin/emotion-label.js')));
@@ -73,7 +71,7 @@ console.log(`main-thread CPU: ${cpuBig.toFixed(2)} s (${rows} rows) − ${cpuOne
 console.log(`one main thread can feed at most ${Math.round(1e6 / perRowUs)} rows/s`);
 console.log(`pipeline: ${(rows / wall).toFixed(0)} rows/s end to end (wall ${wall.toFixed(2)} s; runs ${bigRuns.map((r) => r.wall.toFixed(2)).join(', ')})`);
 
-if (argv.includes('--profile')) {
+if (flag('profile')) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'el-prof-'));
   await run(big, ['--cpu-prof', '--cpu-prof-dir', dir]);
   // one file per thread, CPU.DATE.TIME.PID.THREAD.SEQ.cpuprofile: thread 0 is the main thread (the directory's order is not)

@@ -282,13 +282,10 @@ if (process.argv[2] === '--child') {
 }
 
 // ---------------------------------------------------------------- parent
-const args = process.argv.slice(2);
-const opt = (name, dflt) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : dflt;
-};
-const N = Number(opt('--rows', '1000000'));
-const only = opt('--only', Object.keys(LIBS).join(',')).split(',');
+// loaded here, not above: the children, whose peak RSS is measured, need not load it and its csv modules
+const { opt } = await import('./inputs.mjs');
+const N = Number(opt('rows', '1000000'));
+const only = opt('only', Object.keys(LIBS).join(',')).split(',');
 const input = path.join(OUT, `pq-${N}.parquet`);
 if (!existsSync(input)) {
   const r = spawnSync('python3', [path.join(HERE, 'parquet_make_input.py'), String(N)], { stdio: 'inherit' });
@@ -345,5 +342,5 @@ for (const lib of only) {
   results.push(row);
   console.log(JSON.stringify(row));
 }
-const jsonOut = opt('--json');
+const jsonOut = opt('json');
 if (jsonOut) writeFileSync(jsonOut, JSON.stringify(results, null, 2));

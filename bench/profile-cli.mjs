@@ -17,16 +17,14 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { distinctCsvInput, outDir } from './inputs.mjs';
+import { distinctCsvInput, flag, opt, outDir } from './inputs.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '..');
-const argv = process.argv.slice(2);
-const opt = (n, d) => (argv.includes(`--${n}`) ? argv[argv.indexOf(`--${n}`) + 1] : d);
 const model = opt('model', 'fast');
 const rows = Number(opt('rows', 20000));
 const top = Number(opt('top', 12));
-const cpuProf = !argv.includes('--no-cpu-prof');
+const cpuProf = !flag('no-cpu-prof');
 const cliArgs = opt('cli-args', '').split(' ').filter(Boolean);
 const cliBin = path.resolve(opt('cli', path.join(repo, 'bin/emotion-label.js')));
 

@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'csv-parse/sync';
+import { opt } from './inputs.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '..');
@@ -17,8 +18,6 @@ const { Classifier } = require(path.join(repo, 'dist/infer/classifier.js'));
 const { loadModelInfo } = require(path.join(repo, 'dist/infer/modelDir.js'));
 const { loadTokenizer } = require(path.join(repo, 'dist/tokenizer/index.js'));
 
-const argv = process.argv.slice(2);
-const opt = (n, d) => (argv.includes(`--${n}`) ? argv[argv.indexOf(`--${n}`) + 1] : d);
 const rows = Number(opt('rows', 4000));
 const batchSize = Number(opt('batch-size', 32));
 const threads = Number(opt('threads', 1));

@@ -11,12 +11,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { csvInput, outDir } from './inputs.mjs';
+import { csvInput, opt, outDir } from './inputs.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const bin = path.join(here, '..', 'bin', 'emotion-label.js');
-const argv = process.argv.slice(2);
-const opt = (n, d) => (argv.includes(`--${n}`) ? argv[argv.indexOf(`--${n}`) + 1] : d);
 const rows = Number(opt('rows', 20000));
 const extra = [...(opt('model') ? ['--model', opt('model')] : []), ...opt('cli-args', '').split(' ').filter(Boolean)];
 const csv = csvInput('input', rows, ['train.csv', 'validation.csv']);

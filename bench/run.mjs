@@ -24,7 +24,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { csvInput } from './inputs.mjs';
+import { csvInput, flag, opt } from './inputs.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '..');
@@ -32,12 +32,6 @@ const outDir = path.join(here, 'out');
 fs.mkdirSync(outDir, { recursive: true });
 
 // ---- options --------------------------------------------------------------------------------------
-const argv = process.argv.slice(2);
-const flag = (n) => argv.includes(`--${n}`);
-const opt = (n, d) => {
-  const i = argv.indexOf(`--${n}`);
-  return i >= 0 ? argv[i + 1] : d;
-};
 const num = (n, d) => Number(opt(n, d));
 const rows = num('rows', 20000);
 const onlyCli = flag('only-cli');

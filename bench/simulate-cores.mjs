@@ -11,6 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
+import { opt } from './inputs.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
@@ -18,8 +19,6 @@ const { openReader } = require('../dist/io/readers');
 const { createRowWriter, outputNames } = require('../dist/io/writers');
 const { labelRows } = require('../dist/pipeline/labelRows');
 
-const argv = process.argv.slice(2);
-const opt = (n, d) => (argv.includes(`--${n}`) ? argv[argv.indexOf(`--${n}`) + 1] : d);
 const rows = Number(opt('rows', 100000));
 const workerUs = Number(opt('worker-us', 1053));
 const counts = opt('workers', '2,8,16,32,64,128').split(',').map(Number);

@@ -18,18 +18,16 @@ import * as path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'csv-parse/sync';
-import { distinctCsvInput } from './inputs.mjs';
+import { distinctCsvInput, flag, opt } from './inputs.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '..');
 const require = createRequire(import.meta.url);
-const argv = process.argv.slice(2);
-const opt = (n, d) => (argv.includes(`--${n}`) ? argv[argv.indexOf(`--${n}`) + 1] : d);
 const dir = path.resolve(repo, opt('model', 'model-fast'));
 const rows = Number(opt('rows', 20000));
 const rounds = Number(opt('rounds', 3));
 const share = Number(opt('share', 1024));
-if (!argv.includes('--rust-parallel')) process.env.TOKENIZERS_PARALLELISM = 'false';
+if (!flag('rust-parallel')) process.env.TOKENIZERS_PARALLELISM = 'false';
 
 const { loadModelInfo } = require(path.join(repo, 'dist/infer/modelDir.js'));
 const { HfTokenizer } = require(path.join(repo, 'dist/tokenizer/hf.js'));

@@ -11,19 +11,15 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'csv-parse/sync';
+import { opt } from './inputs.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
-function arg(name, dflt) {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : dflt;
-}
-
-const modelDir = path.resolve(arg('model'));
-const input = arg('input');
-const rows = Number(arg('rows'));
-const batchSize = Number(arg('batch-size', '32'));
-const output = arg('output');
+const modelDir = path.resolve(opt('model'));
+const input = opt('input');
+const rows = Number(opt('rows'));
+const batchSize = Number(opt('batch-size', '32'));
+const output = opt('output');
 
 // ---- layout of symlinks ----------------------------------------------------------------------
 const root = path.join(here, 'out', 'tjs-models');
