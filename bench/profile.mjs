@@ -30,14 +30,16 @@ for (const split of ['train.csv', 'validation.csv']) {
 }
 const sample = Array.from({ length: rows }, (_, i) => texts[i % texts.length]);
 
-const tok = loadTokenizer(info.dir, info.maxLength);
+const tok = loadTokenizer(info.dir, info.maxLength, { emojiToWords: info.emojiToWords });
 let t = performance.now();
 const encoded = sample.map((s) => tok.encode(s));
 const tokMs = performance.now() - t;
 const tokens = encoded.reduce((s, e) => s + e.length, 0);
 
 // the CLI's own session (same options) and feed building: Classifier.classifyIds
-const classifier = await Classifier.create(info, { intraOpThreads: threads });
+// (the spec src/app/labeller.ts gives each worker, and the tokenizer's pad id as the worker adds it)
+const { onnxPath, numOutputs, outputIndices, multiLabel, temperature, bias } = info;
+const classifier = await Classifier.create({ onnxPath, numOutputs, outputIndices, multiLabel, temperature, bias, intraOpThreads: threads, padId: tok.padId });
 // batches as the CLI makes them: windows sorted by length
 const batches = [];
 let padded = 0;
