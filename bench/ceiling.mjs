@@ -8,9 +8,9 @@
 //  * ceiling: the texts tokenized beforehand (the CLI's own tokenizer, dist/tokenizer), sorted by
 //    token count over the whole input, cut into batches of 16 and dealt out in turn to one worker
 //    thread per core, each holding one onnxruntime-node session with one intra-op thread and the
-//    CLI's session settings (dist/infer/classifier.js sessionOptions); feeds (int64 input_ids +
-//    attention_mask) are built before the clock starts. rows/s = rows / wall time from "go" to the
-//    last worker done. Nothing but session.run() is timed.
+//    CLI's session settings and feeds (dist/infer/classifier.js sessionOptions, packIds and
+//    batchFeeds: int64 input_ids + attention_mask), built before the clock starts. rows/s = rows /
+//    wall time from "go" to the last worker done. Nothing but session.run() is timed.
 //  * CLI: `node bin/emotion-label.js distinct-N.csv -o out.csv --no-progress --model M`, whole
 //    process; its start-up is the median wall time of 3 runs on a 1-row file (the input's first
 //    row), and rows/s after start-up = rows / (wall - start-up).
@@ -41,25 +41,12 @@ if (isMainThread && !process.env.ORT_DISABLE_TELEMETRY) process.env.ORT_DISABLE_
 if (!isMainThread) {
   // ---- a ceiling worker: one session, its share of the batches, run when told --------------------
   const ort = require('onnxruntime-node');
-  const { sessionOptions } = require(path.join(repo, 'dist/infer/classifier.js'));
+  const { batchFeeds, packIds, sessionOptions } = require(path.join(repo, 'dist/infer/classifier.js'));
   const { onnxPath, padId, batches } = workerData;
   const session = await ort.InferenceSession.create(onnxPath, sessionOptions(1));
-  const feeds = batches.map(({ flat, offsets }) => {
-    const n = offsets.length - 1;
-    let width = 1;
-    for (let i = 0; i < n; i++) width = Math.max(width, offsets[i + 1] - offsets[i]);
-    const ids = new BigInt64Array(n * width).fill(BigInt(padId));
-    const mask = new BigInt64Array(n * width);
-    for (let r = 0; r < n; r++) {
-      for (let j = offsets[r], k = r * width; j < offsets[r + 1]; j++, k++) {
-        ids[k] = BigInt(flat[j]);
-        mask[k] = 1n;
-      }
-    }
-    const f = { input_ids: new ort.Tensor('int64', ids, [n, width]) };
-    if (session.inputNames.includes('attention_mask')) f.attention_mask = new ort.Tensor('int64', mask, [n, width]);
-    if (session.inputNames.includes('token_type_ids')) f.token_type_ids = new ort.Tensor('int64', new BigInt64Array(n * width), [n, width]);
-    return f;
+  const feeds = batches.map((rows) => {
+    const { flat, offsets } = packIds(rows);
+    return batchFeeds(session.inputNames, flat, offsets, padId);
   });
   if (feeds.length > 0) for (const t of Object.values(await session.run(feeds[0]))) t.dispose?.(); // warm-up
   parentPort.postMessage({ type: 'ready' });
@@ -137,14 +124,8 @@ async function main() {
     const tok = loadTokenizer(info.dir, info.maxLength, { emojiToWords: info.emojiToWords });
     const ids = texts.map((t) => tok.encode(t)).sort((a, b) => a.length - b.length);
     const shares = Array.from({ length: cores }, () => []);
-    for (let b = 0, k = 0; b < ids.length; b += BATCH, k++) {
-      const rows = ids.slice(b, b + BATCH);
-      const offsets = new Int32Array(rows.length + 1);
-      rows.forEach((r, i) => (offsets[i + 1] = offsets[i] + r.length));
-      const flat = new Int32Array(offsets[rows.length]);
-      rows.forEach((r, i) => flat.set(r, offsets[i]));
-      shares[k % cores].push({ flat, offsets });
-    }
+    // each worker packs its batches and builds their feeds (the main thread does not load onnxruntime)
+    for (let b = 0, k = 0; b < ids.length; b += BATCH, k++) shares[k % cores].push(ids.slice(b, b + BATCH));
     const workers = shares.map((batches) => new Worker(fileURLToPath(import.meta.url), { workerData: { onnxPath: info.onnxPath, padId: tok.padId, batches } }));
     await Promise.all(
       workers.map(

@@ -71,16 +71,7 @@ export class Classifier {
   /** Texts tokenized by this model's tokenizer: text i's ids are flat[offsets[i] .. offsets[i+1]). */
   async classifyIds(flat: Int32Array, offsets: Int32Array): Promise<BatchOutput> {
     const n = offsets.length - 1;
-    let width = 1;
-    for (let i = 0; i < n; i++) width = Math.max(width, offsets[i + 1] - offsets[i]);
-    const { ids, mask } = int64Feeds(flat, offsets, width, this.spec.padId);
-    const dims = [n, width];
-    const feeds: Record<string, ort.Tensor> = { input_ids: new ort.Tensor('int64', ids, dims) };
-    if (this.session.inputNames.includes('attention_mask')) feeds.attention_mask = new ort.Tensor('int64', mask, dims);
-    if (this.session.inputNames.includes('token_type_ids')) {
-      feeds.token_type_ids = new ort.Tensor('int64', new BigInt64Array(n * width), dims);
-    }
-    const results = await this.session.run(feeds);
+    const results = await this.session.run(batchFeeds(this.session.inputNames, flat, offsets, this.spec.padId));
     const logits = results[this.session.outputNames[0]];
     const numOutputs = this.spec.numOutputs;
     if (logits.dims.length !== 2 || logits.dims[0] !== n || logits.dims[1] !== numOutputs) {
@@ -95,6 +86,23 @@ export class Classifier {
   async release(): Promise<void> {
     await this.session.release();
   }
+}
+
+/**
+ * A batch's feeds for a session taking `inputNames`: input_ids padded with padId to the longest
+ * text, attention_mask and token_type_ids (zeros) where the graph takes them, all int64 [n, width].
+ * Exported so that bench/ceiling.mjs feeds the model exactly as the CLI does.
+ */
+export function batchFeeds(inputNames: readonly string[], flat: Int32Array, offsets: Int32Array, padId: number): Record<string, ort.Tensor> {
+  const n = offsets.length - 1;
+  let width = 1;
+  for (let i = 0; i < n; i++) width = Math.max(width, offsets[i + 1] - offsets[i]);
+  const { ids, mask } = int64Feeds(flat, offsets, width, padId);
+  const dims = [n, width];
+  const feeds: Record<string, ort.Tensor> = { input_ids: new ort.Tensor('int64', ids, dims) };
+  if (inputNames.includes('attention_mask')) feeds.attention_mask = new ort.Tensor('int64', mask, dims);
+  if (inputNames.includes('token_type_ids')) feeds.token_type_ids = new ort.Tensor('int64', new BigInt64Array(n * width), dims);
+  return feeds;
 }
 
 /** input_ids (padded with padId to `width`) and attention_mask as int64 tensors' data. */
