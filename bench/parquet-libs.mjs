@@ -26,6 +26,20 @@ function text100(i) {
   return (s + s).slice(0, 100);
 }
 
+/** Rows s .. s + CHUNK (at most n) of the written file, by column: id, a 100-character text, score. */
+function chunkColumns(s, n) {
+  const m = Math.min(CHUNK, n - s);
+  const ids = new BigInt64Array(m),
+    texts = new Array(m),
+    scores = new Float64Array(m);
+  for (let i = 0; i < m; i++) {
+    ids[i] = BigInt(s + i);
+    texts[i] = text100(s + i);
+    scores[i] = (s + i) / n;
+  }
+  return { ids, texts, scores };
+}
+
 // ---------------------------------------------------------------- hyparquet
 const hyparquet = {
   async read(file) {
@@ -57,15 +71,7 @@ const hyparquet = {
     ];
     const w = new ParquetWriter({ writer: fileWriter(file), schema, codec: 'SNAPPY' });
     for (let s = 0; s < n; s += CHUNK) {
-      const m = Math.min(CHUNK, n - s);
-      const ids = new BigInt64Array(m),
-        texts = new Array(m),
-        scores = new Float64Array(m);
-      for (let i = 0; i < m; i++) {
-        ids[i] = BigInt(s + i);
-        texts[i] = text100(s + i);
-        scores[i] = (s + i) / n;
-      }
+      const { ids, texts, scores } = chunkColumns(s, n);
       await w.write({
         columnData: [
           { name: 'id', data: ids },
@@ -147,18 +153,10 @@ const parquetWasm = {
             c.close();
             return;
           }
-          const m = Math.min(CHUNK, n - s);
-          const ids = new BigInt64Array(m),
-            texts = new Array(m),
-            scores = new Float64Array(m);
-          for (let i = 0; i < m; i++) {
-            ids[i] = BigInt(s + i);
-            texts[i] = text100(s + i);
-            scores[i] = (s + i) / n;
-          }
+          const { ids, texts, scores } = chunkColumns(s, n);
           const t = new arrow.Table({ id: arrow.makeVector(ids), text: arrow.vectorFromArray(texts, new arrow.Utf8()), score: arrow.makeVector(scores) });
           for (const rb of pw.Table.fromIPCStream(arrow.tableToIPC(t, 'stream')).recordBatches()) c.enqueue(rb);
-          s += m;
+          s += ids.length;
         },
       },
       { highWaterMark: 1 },
