@@ -59,7 +59,7 @@ async function cpuPerRow(iterable, start) {
   return (c.user + c.system) / rows;
 }
 
-const { openReader } = require('../dist/io/readers');
+const { openReader } = require('../dist/io/formats');
 const runs = [
   ...variants.map(([name, make]) => [
     name,
@@ -70,7 +70,7 @@ const runs = [
     },
   ]),
   [
-    'the whole reader (dist/io/readers: rows decoded, checked, located)',
+    'the whole reader (dist/io/formats openReader: rows decoded, checked, located)',
     async () => {
       const reader = await openReader(fs.createReadStream(input, { highWaterMark: 256 * 1024 }), {
         format: 'csv',

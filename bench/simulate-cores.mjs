@@ -15,8 +15,7 @@ import { opt } from './inputs.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
-const { openReader } = require('../dist/io/readers');
-const { createRowWriter, outputNames } = require('../dist/io/writers');
+const { createRowWriter, openReader, outputNames } = require('../dist/io/formats');
 const { labelRows } = require('../dist/pipeline/labelRows');
 
 const rows = Number(opt('rows', 100000));

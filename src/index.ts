@@ -18,4 +18,4 @@ export type { Report, LabelMetrics, ReliabilityBin, SelectiveRow, OutputStats, L
 export { RunStats } from './metrics';
 export { renderEvalPage, renderRunPage } from './report';
 export { LabelError, EXIT, type ErrorCode } from './errors';
-export type { Format } from './types';
+export type { Format } from './io/formats';

@@ -1,12 +1,5 @@
 import type { ErrorCode } from './errors';
 
-/**
- * `tsv` is tab-separated values as IANA's text/tab-separated-values defines it: no quoting, a field
- * never holds a tab or a line break. `tsv-quoted` is CSV with tabs (what Excel and Python's csv
- * module write with delimiter='\t'): fields may be quoted. `parquet` needs a file (random access).
- */
-export type Format = 'csv' | 'tsv' | 'tsv-quoted' | 'jsonl' | 'parquet';
-
 /** One record read from the input, with everything needed to write it back unchanged. */
 export interface InputRow {
   kind: 'row';

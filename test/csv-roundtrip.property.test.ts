@@ -1,12 +1,10 @@
 import fc from 'fast-check';
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
-import { openReader } from '../src/io/readers';
-import { createRowWriter, outputNames } from '../src/io/writers';
+import { createRowWriter, openReader, outputNames, type Format } from '../src/io/formats';
 import type { BatchOutput } from '../src/types';
 import { isBlankText, labelRows } from '../src/pipeline/labelRows';
 import type { BatchRunner } from '../src/pipeline/labelRows';
-import type { Format } from '../src/types';
 import { Collect, streamOf } from './helpers/streams';
 
 const LABELS = ['sadness', 'joy', 'love', 'anger', 'fear', 'surprise'];

@@ -5,7 +5,9 @@ import path from 'node:path';
 import { ParquetFile } from 'parquet-wasm';
 import { LabelError } from '../src/errors';
 import { openParquet, type ParquetInputRow } from '../src/io/readers/parquet';
-import { createParquetWriter, parquetOutputPath } from '../src/io/writers/parquet';
+import { createParquetWriter } from '../src/io/writers/parquet';
+import { labelFile } from '../src/app/labelFile';
+import { Collect } from './helpers/streams';
 import type { InputRow, Prediction, ReadItem } from '../src/types';
 
 const FIX = path.join(__dirname, '..', 'fixtures', 'parquet');
@@ -302,9 +304,13 @@ describe('Parquet writer', () => {
     expect(existsSync(out)).toBe(false);
   });
 
-  test('stdout is refused', () => {
-    expect(() => parquetOutputPath('-')).toThrow(expect.objectContaining({ code: 'USAGE' }));
-    expect(parquetOutputPath('x.parquet')).toBe('x.parquet');
+  test('stdout is refused, before anything is loaded', async () => {
+    const err = await labelFile(path.join(FIX, 'plain.parquet'), new Collect(), { outputFormat: 'parquet' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(LabelError);
+    expect(err).toMatchObject({
+      code: 'USAGE',
+      message: 'Parquet output needs a file (-o FILE.parquet; its footer is written last, so it cannot go to stdout), or choose --output-format csv or jsonl',
+    });
   });
 
   test('abort leaves nothing at the output path, nor a partial file', async () => {

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { ConfusionMatrix, HISTOGRAM_BINS, RunStats } from '../src/metrics';
 import { labelFile } from '../src/app/labelFile';
-import { readWrittenPredictions } from '../src/io/readBack';
+import { readWrittenPredictions } from '../src/io/formats';
 import { SAMPLES } from './helpers/cli';
 
 describe('RunStats: what a labelling run wrote, gathered row by row', () => {

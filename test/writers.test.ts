@@ -1,6 +1,6 @@
 import { parse } from 'csv-parse/sync';
-import { createRowWriter, outputNames } from '../src/io/writers';
-import type { Format, InputRow, LabelledRow } from '../src/types';
+import { createRowWriter, outputNames, type Format } from '../src/io/formats';
+import type { InputRow, LabelledRow } from '../src/types';
 import { RowProblem } from '../src/io/rowProblem';
 import { Collect } from './helpers/streams';
 

@@ -35,7 +35,7 @@ EXIT_OK, EXIT_BAD_INPUT, EXIT_USAGE, EXIT_RUNTIME = 0, 1, 2, 3
 CORRUPT = "_emotion_label_corrupt_record"
 TASK_ERROR = "EMOTION_LABEL_TASK_ERROR"
 FORMATS = ("csv", "tsv", "jsonl", "parquet")
-# The CLI's extensions (src/io/formats.ts; test/formats.test.ts checks that the two lists agree).
+# The CLI's extensions (src/io/formats/; test/formats.test.ts checks that the two lists agree).
 EXTENSIONS = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl",
               ".parquet": "parquet", ".pq": "parquet"}
 

@@ -1,6 +1,5 @@
 import { LabelError } from '../errors';
-import { REGISTRY } from '../io/formats';
-import { rawRecord } from '../io/writers';
+import { rawRecord, REGISTRY } from '../io/formats';
 import { goldLabelId } from '../infer/modelDir';
 import { ConfusionMatrix, type Report } from '../metrics';
 import { normalizeEvaluateOptions, type EvaluateOptions } from './options';

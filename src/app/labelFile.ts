@@ -3,15 +3,23 @@ import * as path from 'node:path';
 import type { Writable } from 'node:stream';
 import { LabelError } from '../errors';
 import type { ModelInfo } from '../infer/modelDir';
-import { REGISTRY } from '../io/formats';
+import {
+  addedColumns,
+  checkDistinctColumns,
+  checkOutputNames,
+  createRowWriter,
+  outputNames,
+  outputNeedsFile,
+  REGISTRY,
+  type PathFormat,
+  type RowWriter,
+  type TableReader,
+} from '../io/formats';
 import { scanJsonlKeys } from '../io/jsonlKeys';
-import { fileOutput, parquetOutputPath, specialOutput, streamOutput, type Output } from '../io/output';
+import { fileOutput, specialOutput, streamOutput, type Output } from '../io/output';
 import { fileFingerprint, folderFingerprint, identityDiff, readState, sizeOf, StateLog, type Checkpoint, type Identity } from '../io/partial';
-import type { TableReader } from '../io/readers';
 import { RunStats } from '../metrics';
-import { readWrittenPredictions } from '../io/readBack';
 import { fileKey, legacyPartials, OutputLock, partialPaths, resolveOutputTarget, type OutputTarget, type PartialPaths } from '../io/target';
-import { addedColumns, checkDistinctColumns, checkOutputNames, createRowWriter, outputNames, type RowWriter } from '../io/writers';
 import { decodeEntries, encodeEntries, type CacheEntry } from '../pipeline/dedupe';
 import { normalizeLabelFileOptions, type LabelFileConfig, type LabelFileOptions } from './options';
 import { inputName, isRegularFile, runRows, toRunInput, type InputSpec, type RowSink, type RunRequest, type RunSummary } from './run';
@@ -115,7 +123,8 @@ export async function labelFile(input: InputSpec, output: string | Writable, opt
 
   if (typeof output !== 'string' || output === '-') {
     if (typeof output === 'string') throw new LabelError('USAGE', "give labelFile() a stream to write to stdout, not '-'");
-    if (config.outputFormat === 'parquet') parquetOutputPath(undefined);
+    const written = REGISTRY[config.outputFormat];
+    if (written.needsPath) throw outputNeedsFile(written);
     const out = streamOutput(output);
     try {
       return await run(tableSink(out));
@@ -130,8 +139,9 @@ export async function labelFile(input: InputSpec, output: string | Writable, opt
   if (target.kind === 'special') {
     if (config.resume)
       throw new LabelError('USAGE', `-o names ${target.what}, which is written directly: there is no partial output to resume`, { file: output });
-    if (config.outputFormat === 'parquet')
-      throw new LabelError('USAGE', `-o names ${target.what}: Parquet output needs a regular file (its footer is written last)`, { file: output });
+    const written = REGISTRY[config.outputFormat];
+    if (written.needsPath)
+      throw new LabelError('USAGE', `-o names ${target.what}: ${written.title} output needs a regular file (${written.why.write})`, { file: output });
     const out = specialOutput(target.path, target.fd);
     try {
       return await run(tableSink(out));
@@ -150,7 +160,7 @@ function checkDistinct(output: string, final: string, input: string | undefined,
   }
   if (rejects !== undefined) {
     const rej = fileKey(rejects);
-    if (rej === out || rej === fileKey(`${final}.partial`))
+    if (rej === out || rej === fileKey(partialPaths(final).partial))
       throw new LabelError('USAGE', '--rejects names the output file: give it a file of its own', { file: rejects });
     if (input !== undefined && rej === fileKey(input))
       throw new LabelError('USAGE', '--rejects names the input file: give it a file of its own', { file: rejects });
@@ -245,16 +255,15 @@ async function labelToFile(
 ): Promise<RunSummary> {
   const output = target.path;
   const paths = partialPaths(target.final);
+  const written = REGISTRY[config.outputFormat];
   const rereadable = inputPath !== undefined && isRegularFile(inputPath);
   if (config.resume && !rereadable) {
     throw new LabelError('USAGE', '--resume needs an input that can be read again from its start (a file), not stdin, a pipe or a device', { file });
   }
-  if (config.resume && config.outputFormat === 'parquet') {
-    throw new LabelError(
-      'USAGE',
-      'Parquet output cannot be resumed (a Parquet file is whole only with its footer): start over with --restart, or write CSV, TSV or JSONL',
-      { file: output },
-    );
+  if (config.resume && written.needsPath) {
+    throw new LabelError('USAGE', `${written.title} output cannot be resumed (${written.why.whole}): start over with --restart, or write CSV, TSV or JSONL`, {
+      file: output,
+    });
   }
   const legacy = legacyPartials(target.final);
   if (legacy.length > 0) {
@@ -288,8 +297,8 @@ async function labelToFile(
       throw new LabelError(
         'OUTPUT_PARTIAL',
         `${hasPartial ? paths.partial : paths.state} holds ${what}: ${
-          config.outputFormat === 'parquet'
-            ? 'Parquet output cannot be resumed; discard it and start over with --restart'
+          written.needsPath
+            ? `${written.title} output cannot be resumed; discard it and start over with --restart`
             : 'continue it with --resume (same input, model and options), or discard it and start over with --restart'
         }`,
         { file: output },
@@ -324,7 +333,7 @@ async function labelToFile(
         from = { ...state.checkpoints[at], cacheBase: config.dedupe ? encodeEntries(cacheBefore(state.checkpoints, at, config.dedupeTexts)) : undefined };
     }
 
-    if (config.outputFormat === 'parquet') return await labelToParquet(config, target.final, paths.partial, run, inputColumns);
+    if (written.needsPath) return await labelToPath(written, config, target.final, paths.partial, run, inputColumns);
 
     // A resume keeps only its checkpoint: what came after it (a torn last record among it) is cut off.
     let log = from ? StateLog.rewrite(paths.state, identity, [from]) : StateLog.create(paths.state, identity);
@@ -386,9 +395,7 @@ async function labelToFile(
         // the statistics (--report) cover the whole output: the rows already written are read back
         from && from.output > 0
           ? async (stats) => {
-              const format = config.outputFormat as 'csv' | 'tsv' | 'tsv-quoted' | 'jsonl'; // Parquet returned above
-              for await (const w of readWrittenPredictions(paths.partial, {
-                format,
+              for await (const w of written.readBack(paths.partial, {
                 labelName: config.labelName,
                 confidenceName: config.confidenceName,
                 bytes: from!.output,
@@ -444,18 +451,20 @@ function finishRename(done: Checkpoint, paths: PartialPaths, final: string, conf
   return summaryOf(done, config, file);
 }
 
-/** Parquet out: the writer keeps a Parquet input's column types (its Arrow schema) and writes other inputs' columns as strings. */
-async function labelToParquet(
+/**
+ * A format written to a path only (Parquet): its writer keeps a Parquet input's column types (its
+ * Arrow schema) and writes other inputs' columns as strings; it is never resumed.
+ */
+async function labelToPath(
+  format: PathFormat,
   config: LabelFileConfig,
   target: string,
   partial: string,
   run: Runner,
   inputColumns: (reader: TableReader, info: ModelInfo) => Promise<string[] | undefined>,
 ): Promise<RunSummary> {
-  // Loaded only for Parquet output: parquet-wasm and apache-arrow cost every run that loads them about 26 MB of memory.
-  const { createParquetWriter } = await import('../io/writers/parquet');
   return run(async (reader, info) => {
-    const writer = createParquetWriter({
+    const writer = await format.createWriter({
       path: target,
       partial,
       inputSchema: reader.schema,

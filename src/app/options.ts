@@ -1,9 +1,8 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { LabelError } from '../errors';
-import { formatOfExtension, REGISTRY, resolveFormat } from '../io/formats';
+import { formatOfExtension, REGISTRY, resolveFormat, type Format } from '../io/formats';
 import { DEFAULT_DEDUPE_TEXTS } from '../pipeline/dedupe';
-import type { Format } from '../types';
 
 /** The embedded default model, shipped in the package's model/ folder. */
 export const DEFAULT_MODEL_DIR = path.resolve(__dirname, '../../model');
@@ -190,8 +189,9 @@ function normalizeRunOptions(opts: RunOptions, input: string | undefined): RunCo
   if (onError !== 'fail' && onError !== 'skip') throw new LabelError('USAGE', `--on-error must be fail or skip, got '${onError}'`);
   if (opts.rejects !== undefined && onError !== 'skip') throw new LabelError('USAGE', '--rejects needs --on-error skip');
   const format = resolveFormat(opts.format, input);
-  if (REGISTRY[format].needsPath && input === undefined) {
-    throw new LabelError('USAGE', `${REGISTRY[format].title} input needs a file: it cannot be read from stdin or a pipe (its footer comes last)`);
+  const d = REGISTRY[format];
+  if (d.needsPath && input === undefined) {
+    throw new LabelError('USAGE', `${d.title} input needs a file: it cannot be read from stdin or a pipe (${d.why.read})`);
   }
   return {
     ...normalizeLabellerOptions(opts),
@@ -213,8 +213,8 @@ export function normalizeLabelFileOptions(opts: LabelFileOptions, input: string 
   if (labelName === '' || confidenceName === '') throw new LabelError('USAGE', '--label-name and --confidence-name must not be empty');
   let outputFormat = (output !== undefined && output !== '-' ? formatOfExtension(output) : undefined) ?? run.format;
   if (opts.outputFormat !== undefined) outputFormat = resolveFormat(opts.outputFormat, undefined);
-  // A plain TSV input keeps its plain TSV output unless told otherwise; the .tsv extension names both.
-  if (opts.outputFormat === undefined && outputFormat === 'tsv' && run.format === 'tsv-quoted') outputFormat = 'tsv-quoted';
+  // A quoted TSV input keeps its quoted TSV output unless told otherwise: the .tsv extension names both (a variant shares its extensions).
+  if (opts.outputFormat === undefined && REGISTRY[run.format].variantOf === outputFormat) outputFormat = run.format;
   const resume = opts.resume ?? false;
   const restart = opts.restart ?? false;
   if (resume && restart) throw new LabelError('USAGE', '--resume and --restart exclude each other: continue the partial output, or discard it');

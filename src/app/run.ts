@@ -1,15 +1,13 @@
 import * as fs from 'node:fs';
 import type { Readable } from 'node:stream';
 import { LabelError } from '../errors';
-import { REGISTRY } from '../io/formats';
-import { openReader, type TableReader } from '../io/readers';
+import { openReader, rawRecord, REGISTRY, type Format, type TableReader } from '../io/formats';
 import { checkOutputPath } from '../io/output';
 import { RowProblem } from '../io/rowProblem';
 import { RejectsWriter } from '../io/rejects';
-import { rawRecord } from '../io/writers';
 import type { ModelInfo } from '../infer/modelDir';
 import type { OutputStats } from '../metrics';
-import type { BadRow, Format, LabelledRow } from '../types';
+import type { BadRow, LabelledRow } from '../types';
 import { DedupeCache, type CacheEntry } from '../pipeline/dedupe';
 import { Labeller } from './labeller';
 import type { RunConfig, RunOptions } from './options';
@@ -105,13 +103,10 @@ function openInput(input: RunInput, format: Format): { source: Readable | string
     const why = e.code === 'ENOENT' ? 'no such file' : e.code === 'EACCES' ? 'permission denied' : e.message;
     throw new LabelError('INPUT_NOT_FOUND', `cannot read input: ${why}`, { file: input });
   }
-  if (REGISTRY[format].needsPath) {
+  const d = REGISTRY[format];
+  if (d.needsPath) {
     if (!regular) {
-      throw new LabelError(
-        'USAGE',
-        `${REGISTRY[format].title} input needs a regular file: it cannot be read from a pipe, FIFO or device (its footer comes last)`,
-        { file: input },
-      );
+      throw new LabelError('USAGE', `${d.title} input needs a regular file: it cannot be read from a pipe, FIFO or device (${d.why.read})`, { file: input });
     }
     return { source: input, name: input, size };
   }
@@ -265,7 +260,7 @@ export async function runRows(req: RunRequest): Promise<RunSummary> {
       if (req.checkpoint && fixedWindows && position % windowSize === 0) await req.checkpoint(position, summary, rejects, dedupe);
     }
     summary.blankLines = reader.stats.blankLines;
-    if (config.format === 'jsonl' && summary.rejected > 0 && reader.stats.textKeySeen === undefined && !hooks.signal?.aborted) {
+    if (REGISTRY[config.format].columns === 'keys' && summary.rejected > 0 && reader.stats.textKeySeen === undefined && !hooks.signal?.aborted) {
       throw new LabelError('MISSING_COLUMN', `no object has the text key '${config.textColumn}' (--text-column names the key holding the text)`, {
         file: input.name,
       });

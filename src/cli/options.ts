@@ -1,7 +1,6 @@
 import { Option } from 'commander';
 import { DEFAULTS, EMBEDDED_MODELS } from '../app/options';
-import { BY_EXTENSION, FORMATS, STREAM_FORMAT } from '../io/formats';
-import type { Format } from '../types';
+import { FORMATS, REGISTRY, STREAM_FORMAT } from '../io/formats';
 
 /**
  * The CLI's options, declared once as commander options: `--help` prints them, and README.md's
@@ -43,19 +42,9 @@ export interface EvalCliOptions extends CommonCliOptions {
   report?: string;
 }
 
-/** What each format is, as the help names it; a Record so that a new format must be described here. */
-const FORMAT_HELP: Record<Format, string> = {
-  csv: 'csv',
-  tsv: 'tsv (no quoting)',
-  'tsv-quoted': 'tsv-quoted',
-  jsonl: 'jsonl',
-  parquet: 'parquet (a file, not stdin)',
-};
-
 const oneOf = (items: readonly string[]) => `${items.slice(0, -1).join(', ')} or ${items[items.length - 1]}`;
-const FORMAT_LIST = oneOf(FORMATS.map((f) => FORMAT_HELP[f]));
-const extensionsOf = (f: Format) => Object.keys(BY_EXTENSION).filter((e) => BY_EXTENSION[e] === f);
-const EXTENSION_LIST = FORMATS.flatMap(extensionsOf).join(' ');
+const FORMAT_LIST = oneOf(FORMATS.map((f) => REGISTRY[f].help));
+const EXTENSION_LIST = FORMATS.flatMap((f) => REGISTRY[f].extensions).join(' ');
 const MODEL_LIST = oneOf(Object.keys(EMBEDDED_MODELS));
 const quoted = (s: string) => `"${s}"`;
 

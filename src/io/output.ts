@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import type { Writable } from 'node:stream';
 import { LabelError } from '../errors';
 import type { LabelledRow } from '../types';
-import type { RowWriter } from './writers';
+import type { RowWriter } from './writers/common';
 
 /** A write error as a message: the errno code named (ENOSPC: a full disk). */
 export function writeErrorText(err: NodeJS.ErrnoException): string {
@@ -220,15 +220,4 @@ export function fileOutput(
       fs.rmSync(partial, { force: true });
     },
   };
-}
-
-/** The output path, or a USAGE error for stdout: Parquet cannot be streamed (its footer comes last). */
-export function parquetOutputPath(output: string | undefined): string {
-  if (output === undefined || output === '-' || output === '') {
-    throw new LabelError(
-      'USAGE',
-      'Parquet output needs a file (-o FILE.parquet; its footer is written last, so it cannot go to stdout), or choose --output-format csv or jsonl',
-    );
-  }
-  return output;
 }

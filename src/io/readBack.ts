@@ -1,8 +1,7 @@
 import * as fs from 'node:fs';
+import type { Readable } from 'node:stream';
 import { parse } from 'csv-parse';
 import { LabelError } from '../errors';
-import type { Format } from '../types';
-import { delimiterOf } from './formats';
 import { splitLines, withoutCr } from './lines';
 
 /** One output row's prediction as written: null where the field is empty (JSON null). */
@@ -11,15 +10,33 @@ export interface WrittenPrediction {
   confidence: number | null;
 }
 
+export interface ReadBackOptions {
+  labelName: string;
+  confidenceName: string;
+  /** Read only the first this many bytes (the rows a checkpoint counted); undefined: all of the file. */
+  bytes?: number;
+  maxRecordSize: number;
+}
+
+/** What a format's read-back is handed: the file's bytes, and how to report a row it cannot read. */
+interface ReadBackContext {
+  stream: Readable;
+  file: string;
+  opts: ReadBackOptions;
+  bad(line: number, why: string): LabelError;
+  confidenceOf(v: unknown, line: number): number | null;
+}
+
 /**
  * Reads back the label and confidence of every row an output file holds (its first `bytes` bytes,
  * or all of it): for a resumed run, whose earlier rows are only in the file. Streams: memory does
- * not grow with the file. CSV, TSV and JSONL as our writers write them; Parquet is not read back
- * (a Parquet output is never continued).
+ * not grow with the file. `rows` reads one format as our writers write it (readBackJsonl,
+ * readBackDelimited); a format that cannot be continued (Parquet) has none.
  */
-export async function* readWrittenPredictions(
+async function* readBack(
   file: string,
-  opts: { format: Exclude<Format, 'parquet'>; labelName: string; confidenceName: string; bytes?: number; maxRecordSize: number },
+  opts: ReadBackOptions,
+  rows: (ctx: ReadBackContext) => AsyncGenerator<WrittenPrediction>,
 ): AsyncGenerator<WrittenPrediction> {
   if (opts.bytes === 0) return;
   const stream = fs.createReadStream(file, opts.bytes !== undefined ? { start: 0, end: opts.bytes - 1 } : {});
@@ -31,23 +48,34 @@ export async function* readWrittenPredictions(
     return n;
   };
   try {
-    if (opts.format === 'jsonl') {
-      for await (const { line, bytes } of splitLines(stream, { maxLineBytes: opts.maxRecordSize * 2, file })) {
-        const text = withoutCr(bytes).toString('utf8');
-        if (text.trim() === '') continue;
-        let obj: Record<string, unknown>;
-        try {
-          obj = JSON.parse(text);
-        } catch {
-          throw bad(line, 'not a JSON object');
-        }
-        const label = obj[opts.labelName];
-        yield { label: label === null || label === undefined || label === '' ? null : String(label), confidence: confidenceOf(obj[opts.confidenceName], line) };
+    yield* rows({ stream, file, opts, bad, confidenceOf });
+  } finally {
+    stream.destroy();
+  }
+}
+
+/** JSON lines: the label and confidence keys of each object. */
+export function readBackJsonl(file: string, opts: ReadBackOptions): AsyncGenerator<WrittenPrediction> {
+  return readBack(file, opts, async function* ({ stream, bad, confidenceOf }) {
+    for await (const { line, bytes } of splitLines(stream, { maxLineBytes: opts.maxRecordSize * 2, file })) {
+      const text = withoutCr(bytes).toString('utf8');
+      if (text.trim() === '') continue;
+      let obj: Record<string, unknown>;
+      try {
+        obj = JSON.parse(text);
+      } catch {
+        throw bad(line, 'not a JSON object');
       }
-      return;
+      const label = obj[opts.labelName];
+      yield { label: label === null || label === undefined || label === '' ? null : String(label), confidence: confidenceOf(obj[opts.confidenceName], line) };
     }
-    // Plain TSV is written without quotes: a quote character is data there.
-    const parser = stream.pipe(parse({ delimiter: delimiterOf(opts.format), bom: true, relax_column_count: true, quote: opts.format === 'tsv' ? false : '"' }));
+  });
+}
+
+/** CSV, plain or quoted TSV: the label and confidence columns the header names. `quoted` false: plain TSV, written without quotes (a quote character is data there). */
+export function readBackDelimited(file: string, opts: ReadBackOptions, delimiter: string, quoted: boolean): AsyncGenerator<WrittenPrediction> {
+  return readBack(file, opts, async function* ({ stream, bad, confidenceOf }) {
+    const parser = stream.pipe(parse({ delimiter, bom: true, relax_column_count: true, quote: quoted ? '"' : false }));
     let labelAt = -1;
     let confidenceAt = -1;
     let record = 0;
@@ -63,7 +91,5 @@ export async function* readWrittenPredictions(
       const label = fields[labelAt] ?? '';
       yield { label: label === '' ? null : label, confidence: confidenceOf(fields[confidenceAt], record) };
     }
-  } finally {
-    stream.destroy();
-  }
+  });
 }

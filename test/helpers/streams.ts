@@ -1,6 +1,6 @@
 import { Readable, Writable } from 'node:stream';
 import type { ReadItem } from '../../src/types';
-import { openReader, type ReaderOptions } from '../../src/io/readers';
+import { openReader, type ReaderOptions } from '../../src/io/formats';
 
 /** A stream that yields the given chunks (strings or bytes) one by one. */
 export function streamOf(...chunks: (string | Buffer)[]): Readable {

@@ -2,7 +2,8 @@ import { isUtf8 } from 'node:buffer';
 import type { Schema } from 'apache-arrow';
 import { LabelError } from '../../errors';
 import { RowProblem } from '../rowProblem';
-import type { Format, ReadItem } from '../../types';
+import type { InputRow, ReadItem } from '../../types';
+import type { Format } from '../formats';
 
 export interface ReaderOptions {
   format: Format;
@@ -121,4 +122,10 @@ export function refuseUtf16(first: Buffer | string, file: string): void {
       { file, line: 1 },
     );
   }
+}
+
+/** A row's line as read (JSONL, a Parquet row's JSON), without the CR of a CRLF end: what a rejects file holds of it. */
+export function lineAsRead(row: InputRow): string {
+  if (row.raw === undefined) throw new Error(`line ${row.line}: the row does not carry its line as read`);
+  return row.raw.replace(/\r$/, '');
 }

@@ -2,7 +2,6 @@ import type { Readable } from 'node:stream';
 import { CsvError, Parser, type Options as CsvOptions } from 'csv-parse';
 import { LabelError } from '../../errors';
 import type { InputRow, ReadItem } from '../../types';
-import { delimiterOf } from '../formats';
 import { decodeField, goldOf, refuseUtf16, locateColumns, type ReaderOptions, type ReadStats, type TableReader } from './common';
 import { RowProblem } from '../rowProblem';
 
@@ -60,14 +59,14 @@ class LocatingParser extends Parser {
   }
 }
 
-/** CSV, and TSV with CSV-style quotes (`tsv-quoted`), through csv-parse. */
-export async function openCsv(input: Readable, opts: ReaderOptions): Promise<TableReader> {
+/** CSV, and TSV with CSV-style quotes (`tsv-quoted`), through csv-parse; `delimiter` separates the fields. */
+export async function openCsv(input: Readable, opts: ReaderOptions, delimiter: string): Promise<TableReader> {
   const stats: ReadStats = { blankLines: 0 };
   const parser = new LocatingParser({
     bom: true,
     raw: true,
     encoding: 'latin1',
-    delimiter: delimiterOf(opts.format),
+    delimiter,
     record_delimiter: ['\r\n', '\n'],
     relax_column_count: true,
     relax_quotes: true,

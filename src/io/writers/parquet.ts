@@ -18,38 +18,19 @@ import { Compression, Table as WasmTable, transformParquetStream, WriterProperti
 import { LabelError, messageOf } from '../../errors';
 import type { LabelledRow } from '../../types';
 import type { ParquetSource } from '../readers/parquet';
-import { jsonValueText } from './index';
-import { addedColumns, checkOutputNames, type OutputNames } from './outputNames';
+import { partialPaths } from '../target';
+import { jsonValueText, type PathRowWriter, type PathWriterOptions } from './common';
+import { addedColumns, checkOutputNames } from './outputNames';
 
-export { parquetOutputPath } from '../output';
-
-export interface ParquetWriterOptions {
-  /** The final output path. */
-  path: string;
-  /** Where the file is written until end() renames it to `path` (default: `path`.partial). */
-  partial?: string;
-  /** Shown in error messages (defaults to path). */
-  file?: string;
-  /** Parquet input: the reader's Arrow schema; rows must carry `parquet` (ParquetInputRow). */
-  inputSchema?: Schema;
-  /** CSV/TSV input: the header. JSONL input: leave inputSchema and inputColumns undefined (the first object's keys are used). */
-  inputColumns?: string[];
-  id2label: readonly string[];
-  names: OutputNames;
+/** `inputSchema`: a Parquet input's Arrow schema; its rows must carry `parquet` (ParquetInputRow). */
+export interface ParquetWriterOptions extends PathWriterOptions {
   rowGroupSize?: number;
   /** Rows buffered before they are handed to the encoder (default ENCODE_CHUNK_ROWS). */
   chunkRows?: number;
 }
 
-export interface ParquetRowWriter {
-  /** Buffers one row; false once a chunk was handed on and the encoder is behind: await drain(). */
-  write(lr: LabelledRow): boolean;
-  drain(signal?: AbortSignal): Promise<void>;
-  /** Writes the last row group and the footer, then renames the file into place. */
-  end(): Promise<void>;
-  /** Stops and removes the partial file (on an error or a signal). */
-  abort(): Promise<void>;
-}
+/** A chunk is handed on once `chunkRows` rows are buffered; write() then says false while the encoder is behind. */
+export type ParquetRowWriter = PathRowWriter;
 
 export const DEFAULT_ROW_GROUP_SIZE = 65_536;
 export const ENCODE_CHUNK_ROWS = 1024;
@@ -73,7 +54,7 @@ export const ENCODE_CHUNK_ROWS = 1024;
  * bench/README.md, "Parquet libraries").
  *
  * Output goes to a path only (a Parquet footer is written last; stdout is refused, see
- * parquetOutputPath): to `<path>.partial` beside it (or `partial`), renamed to the path by end(), removed by
+ * outputNeedsFile in io/formats): to `<path>.partial` beside it (or `partial`), renamed to the path by end(), removed by
  * abort() or a failure, so nothing is left at the final path unless the whole file was written.
  */
 export function createParquetWriter(opts: ParquetWriterOptions): ParquetRowWriter {
@@ -120,7 +101,7 @@ class Writer implements ParquetRowWriter {
     this.scores = opts.names.scores.map(() => []);
     this.inputColumns = opts.inputSchema ? opts.inputSchema.fields.map((f) => f.name) : opts.inputColumns;
     if (this.inputColumns) this.checkNames(this.inputColumns);
-    this.tmp = opts.partial ?? `${opts.path}.partial`;
+    this.tmp = opts.partial ?? partialPaths(opts.path).partial;
 
     const source = new ReadableStream<unknown>(
       {
