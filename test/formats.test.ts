@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
-import { BY_EXTENSION, FORMATS, formatOfExtension, REGISTRY } from '../src/io/formats';
+import { BY_EXTENSION, FORMATS, formatOfExtension, REGISTRY, resolveFormat } from '../src/io/formats';
 import { labelFile } from '../src/app/labelFile';
 import { ROOT, SAMPLES, TINY_BERT } from './helpers/cli';
 import { Collect, streamOf } from './helpers/streams';
@@ -67,6 +67,16 @@ test('a format is chosen by name or by one of its own extensions; a variant has 
     expect(REGISTRY[v].variantOf).toBeUndefined();
     expect(REGISTRY[v].extensions.length).toBeGreaterThan(0);
   }
+});
+
+test('--format takes each name and alias, case-insensitively, and no other', () => {
+  const names = FORMATS.flatMap((f) => [f, ...(REGISTRY[f].aliases ?? [])]);
+  expect(new Set(names).size).toBe(names.length);
+  for (const f of FORMATS) for (const n of [f, ...(REGISTRY[f].aliases ?? [])]) expect(resolveFormat(n.toUpperCase(), undefined)).toBe(f);
+  expect(resolveFormat('ndjson', 'x.csv')).toBe('jsonl');
+  expect(() => resolveFormat('json', undefined)).toThrow(
+    expect.objectContaining({ code: 'USAGE', message: "unknown format 'json' (expected one of: csv, tsv, tsv-quoted, jsonl, parquet)" }),
+  );
 });
 
 describe('a path-only format (Parquet) refused where it cannot go, with the messages it always had', () => {

@@ -4,7 +4,16 @@ import { csvLine } from '../writers/common';
 import { CsvWriter } from '../writers/csv';
 import type { StreamFormat } from './descriptor';
 
-const DELIMITER = ',';
+/** CSV's reading, writing and read-back with fields separated by `delimiter`: CSV itself, and quoted TSV. */
+export function csvDialect(delimiter: string): Pick<StreamFormat, 'delimiter' | 'open' | 'createWriter' | 'readBack' | 'recordText'> {
+  return {
+    delimiter,
+    open: (input, opts) => openCsv(input, opts, delimiter),
+    createWriter: (out, opts) => new CsvWriter(out, opts, delimiter),
+    readBack: (file, opts) => readBackDelimited(file, opts, delimiter, true),
+    recordText: (row) => csvLine(row.fields ?? [row.text], delimiter),
+  };
+}
 
 /** Comma-separated values (RFC 4180 quoting), read by csv-parse and written by csv-stringify. */
 export const csv: StreamFormat = {
@@ -14,9 +23,5 @@ export const csv: StreamFormat = {
   needsPath: false,
   columns: 'header',
   uniqueNames: false,
-  delimiter: DELIMITER,
-  open: (input, opts) => openCsv(input, opts, DELIMITER),
-  createWriter: (out, opts) => new CsvWriter(out, opts, DELIMITER),
-  readBack: (file, opts) => readBackDelimited(file, opts, DELIMITER, true),
-  recordText: (row) => csvLine(row.fields ?? [row.text], DELIMITER),
+  ...csvDialect(','),
 };

@@ -11,6 +11,8 @@ interface FormatFacts {
   readonly title: string;
   /** How `--help` lists it among the formats. */
   readonly help: string;
+  /** Other names --format and --output-format take for it (not listed by the help). */
+  readonly aliases?: readonly string[];
   /** Extensions that select it when --format is not given (lower case, matched case-insensitively). */
   readonly extensions: readonly string[];
   /**

@@ -51,11 +51,12 @@ export function formatOfExtension(file: string): Format | undefined {
 /** The format named by --format, else by the file's extension; stdin defaults to CSV. */
 export function resolveFormat(explicit: string | undefined, file: string | undefined): Format {
   if (explicit !== undefined) {
-    const f = explicit.toLowerCase() === 'ndjson' ? 'jsonl' : explicit.toLowerCase();
-    if (!FORMATS.includes(f as Format)) {
+    const name = explicit.toLowerCase();
+    const f = FORMATS.find((k) => k === name || REGISTRY[k].aliases?.includes(name));
+    if (f === undefined) {
       throw new LabelError('USAGE', `unknown format '${explicit}' (expected one of: ${FORMATS.join(', ')})`);
     }
-    return f as Format;
+    return f;
   }
   if (file === undefined || file === '-') return STREAM_FORMAT;
   const f = formatOfExtension(file);

@@ -8,6 +8,7 @@ import type { StreamFormat } from './descriptor';
 export const jsonl: StreamFormat = {
   title: 'JSONL',
   help: 'jsonl',
+  aliases: ['ndjson'],
   extensions: ['.jsonl', '.ndjson'],
   needsPath: false,
   columns: 'keys',

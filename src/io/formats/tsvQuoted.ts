@@ -1,10 +1,5 @@
-import { readBackDelimited } from '../readBack';
-import { openCsv } from '../readers/csv';
-import { csvLine } from '../writers/common';
-import { CsvWriter } from '../writers/csv';
+import { csvDialect } from './csv';
 import type { StreamFormat } from './descriptor';
-
-const DELIMITER = '\t';
 
 /**
  * CSV with tabs (what Excel and Python's csv module write with delimiter='\t'): fields may be
@@ -17,10 +12,6 @@ export const tsvQuoted: StreamFormat = {
   needsPath: false,
   columns: 'header',
   uniqueNames: false,
-  delimiter: DELIMITER,
   variantOf: 'tsv',
-  open: (input, opts) => openCsv(input, opts, DELIMITER),
-  createWriter: (out, opts) => new CsvWriter(out, opts, DELIMITER),
-  readBack: (file, opts) => readBackDelimited(file, opts, DELIMITER, true),
-  recordText: (row) => csvLine(row.fields ?? [row.text], DELIMITER),
+  ...csvDialect('\t'),
 };
