@@ -112,15 +112,24 @@ export function textFileOutput(file: string, what: string): TextFileOutput {
 }
 
 /**
+ * A write stream to a device, FIFO or socket, in append mode (a `>>` redirect behind /dev/stdout
+ * keeps what it had), opened asynchronously so that a FIFO nobody reads yet does not block the
+ * process. A descriptor of this process (`fd`, as /dev/stdout is) is borrowed: a stream that is
+ * destroyed closes its descriptor, also with autoClose off, so this one's close does nothing;
+ * else a discarded `-o /dev/stdout` closed the process's stdout and handed fd 1 to the next open.
+ */
+function specialStream(file: string, fd?: number): fs.WriteStream {
+  if (fd === undefined) return fs.createWriteStream(file, { flags: 'a', highWaterMark: 1024 * 1024 });
+  const borrowed = { write: fs.write, writev: fs.writev, close: (_fd: number, cb: (err: NodeJS.ErrnoException | null) => void) => cb(null) };
+  return fs.createWriteStream('', { fd, autoClose: false, highWaterMark: 1024 * 1024, fs: borrowed });
+}
+
+/**
  * A device, FIFO or socket named by -o (`/dev/null`, `/dev/stdout`, a named pipe): written
- * directly, in append mode (a `>>` redirect behind /dev/stdout keeps what it had), never replaced.
- * The open is asynchronous, so a FIFO nobody reads yet does not block the process.
+ * directly (specialStream), never replaced.
  */
 export function specialOutput(file: string, fd?: number): Output {
-  const stream =
-    fd === undefined
-      ? fs.createWriteStream(file, { flags: 'a', highWaterMark: 1024 * 1024 })
-      : fs.createWriteStream('', { fd, autoClose: false, highWaterMark: 1024 * 1024 });
+  const stream = specialStream(file, fd);
   const inner = streamOutput(stream, file);
   const ended = () =>
     new Promise<void>((resolve, reject) => {
@@ -176,18 +185,26 @@ export function fileOutput(
     throw new LabelError('OUTPUT_UNWRITABLE', `cannot write output: ${why}`, { file });
   }
   // Large writes: fewer round trips to the disk, fewer waits for 'drain' on the main thread.
+  // The stream owns the descriptor from here on: destroy() closes it (also with autoClose off) once
+  // the write in flight is done, and a second destroy() does nothing. It is never closed here as
+  // well: that second close failed (EBADF) or, worse, closed the file the number was given to since.
   const stream = fs.createWriteStream(partial, { fd, start: hooks.resumeAt ?? 0, highWaterMark: 1024 * 1024, autoClose: false });
   const inner = streamOutput(stream, file);
-  let closed = false;
-  const close = async () => {
-    if (closed) return;
-    closed = true;
-    await new Promise<void>((resolve, reject) => {
+  /** Closes the descriptor through the stream, and waits until it is closed. */
+  const released = () =>
+    new Promise<void>((resolve, reject) => {
+      if (stream.closed) return resolve();
+      stream.once('close', () => resolve());
       stream.once('error', reject);
-      stream.end(() => resolve());
+      stream.destroy();
     });
-    fs.closeSync(fd);
-  };
+  let closing: Promise<void> | undefined;
+  /** Ends the stream (every row flushed), then closes the descriptor: once, however often it is called. */
+  const close = () =>
+    (closing ??= new Promise<void>((resolve, reject) => {
+      stream.once('error', reject);
+      stream.end((err?: Error | null) => (err ? reject(err) : resolve()));
+    }).finally(released));
   return {
     stream,
     write: inner.write,
@@ -210,13 +227,11 @@ export function fileOutput(
       await close().catch(() => undefined);
     },
     discard() {
-      if (closed) return;
-      closed = true;
+      // what is still buffered is dropped; the descriptor is closed once the write in flight is done
       stream.destroy();
-      fs.closeSync(fd);
     },
     remove() {
-      this.discard();
+      stream.destroy();
       fs.rmSync(partial, { force: true });
     },
   };
