@@ -281,3 +281,90 @@ describe('an unwritable --report path', () => {
     expect(fs.existsSync(out)).toBe(false);
   });
 });
+
+describe('how the page is written: through FILE.partial at the end, never a file named after a process id', () => {
+  const html = (file: string) => fs.readFileSync(file, 'utf8');
+  const whole = (text: string) => text.startsWith('<!DOCTYPE html>') && text.trimEnd().endsWith('</html>');
+
+  test('a run killed (SIGKILL) while it labels leaves nothing for the page, and an earlier page as it was', async () => {
+    const d = fs.mkdtempSync(path.join(dir, 'kill-'));
+    const out = path.join(d, 'out.csv');
+    const page = path.join(d, 'page.html');
+    fs.writeFileSync(page, 'an earlier page');
+    const child = spawn(process.execPath, [BIN, '--format', 'csv', '--model', TINY_BERT, '-o', out, '--report', page], {
+      cwd: ROOT,
+      stdio: ['pipe', 'ignore', 'ignore'],
+    });
+    const closed = new Promise((resolve) => child.on('close', resolve));
+    child.stdin.write('text\n');
+    for (let i = 0; i < 500; i++) child.stdin.write(`i feel row ${i}\n`);
+    // stdin stays open: the run is still labelling when it is killed
+    while (!(fs.existsSync(`${out}.partial`) && fs.statSync(`${out}.partial`).size > 0)) await new Promise((r) => setTimeout(r, 20));
+    child.kill('SIGKILL');
+    await closed;
+    expect(fs.readdirSync(d).sort()).toEqual(['out.csv.partial', 'out.csv.partial.json', 'out.csv.partial.lock', 'page.html']);
+    expect(html(page)).toBe('an earlier page');
+  });
+
+  test('what a run killed while it wrote its page left (FILE.partial, a lock of a process that is gone) is replaced and removed', async () => {
+    const d = fs.mkdtempSync(path.join(dir, 'stale-'));
+    const page = path.join(d, 'page.html');
+    const gone = spawn(process.execPath, ['-e', '0']);
+    await new Promise((resolve) => gone.on('close', resolve));
+    fs.writeFileSync(`${page}.partial`, '<!DOCTYPE html><p>half a pa');
+    fs.writeFileSync(`${page}.partial.lock`, `${gone.pid}\n`);
+    const r = await runCli([sample, '--model', TINY_BERT, '--report', page]);
+    expect(r.code).toBe(0);
+    expect(whole(html(page))).toBe(true);
+    expect(fs.readdirSync(d)).toEqual(['page.html']);
+  });
+
+  test('two runs with the same --report at once: both succeed, the page is one whole page, nothing else left', async () => {
+    const d = fs.mkdtempSync(path.join(dir, 'two-'));
+    const page = path.join(d, 'page.html');
+    const [a, b] = await Promise.all([0, 1].map((i) => runCli([sample, '--model', TINY_BERT, '-o', path.join(d, `out${i}.csv`), '--report', page])));
+    expect([a.code, b.code]).toEqual([0, 0]);
+    const text = html(page);
+    expect(whole(text)).toBe(true);
+    expect(text.match(/<\/html>/g)).toHaveLength(1);
+    expect(fs.readdirSync(d).sort()).toEqual(['out0.csv', 'out1.csv', 'page.html']);
+  });
+
+  test('a symlink is followed as -o follows it: the target gets the page, the link stays a link', async () => {
+    const d = fs.mkdtempSync(path.join(dir, 'link-'));
+    fs.mkdirSync(path.join(d, 'real'));
+    const link = path.join(d, 'page.html');
+    fs.symlinkSync(path.join('real', 'target.html'), link);
+    const r = await runCli([sample, '--model', TINY_BERT, '--report', link]);
+    expect(r.code).toBe(0);
+    expect(fs.lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(whole(html(path.join(d, 'real', 'target.html')))).toBe(true);
+    expect(fs.readdirSync(path.join(d, 'real'))).toEqual(['target.html']);
+  });
+
+  test("a link to this process's stdout (as /dev/stdout is): the page is written to stdout, the link left alone", async () => {
+    const d = fs.mkdtempSync(path.join(dir, 'fd-'));
+    const link = path.join(d, 'page.html');
+    fs.symlinkSync('/proc/self/fd/1', link);
+    const out = path.join(d, 'out.csv');
+    const r = await runCli([sample, '--model', TINY_BERT, '-o', out, '--report', link]);
+    expect(r.code).toBe(0);
+    expect(whole(r.stdout)).toBe(true);
+    expect(fs.lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(fs.readdirSync(d).sort()).toEqual(['out.csv', 'page.html']);
+  });
+
+  test("--report naming -o's partial file (or the other way round) is a usage error", async () => {
+    const d = fs.mkdtempSync(path.join(dir, 'clash-'));
+    const out = path.join(d, 'out.csv');
+    for (const [o, report] of [
+      [out, `${out}.partial`],
+      [`${out}.partial`, out],
+    ]) {
+      const r = await runCli([sample, '--model', TINY_BERT, '-o', o, '--report', report]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain('would share a temporary file');
+    }
+    expect(fs.readdirSync(d)).toEqual([]);
+  });
+});

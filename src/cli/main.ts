@@ -12,7 +12,7 @@ import { formatReport } from '../metrics';
 import { renderEvalPage, renderRunPage } from '../report';
 import { commonOptions, evalOptions, labelOptions, type EvalCliOptions, type LabelCliOptions } from './options';
 import { HeapKeeper } from './heap';
-import { fileKey } from '../io/target';
+import { fileKey, partialPaths } from '../io/target';
 import { Progress } from './progress';
 
 /** How long a signalled run may go without handing a row to its output before it exits regardless. */
@@ -102,12 +102,17 @@ function output(io: CliIO) {
   };
 }
 
-/** The --report page's file, opened before any work so that an unwritable path is exit 2 with nothing done. */
+/** The --report page's file, checked before any work so that an unwritable path is exit 2 with nothing done (written at the end). */
 function openReport(report: string | undefined, output?: string, others: { input?: string; rejects?: string } = {}): TextFileOutput | undefined {
   if (report === undefined) return undefined;
   // as device and inode where they exist, so that a symlink or another spelling of one file is caught
-  const same = (other: string | undefined) => other !== undefined && (path.resolve(report) === path.resolve(other) || fileKey(report) === fileKey(other));
+  const sameFile = (a: string, b: string) => path.resolve(a) === path.resolve(b) || fileKey(a) === fileKey(b);
+  const same = (other: string | undefined) => other !== undefined && sameFile(report, other);
   if (same(output)) throw new LabelError('USAGE', `--report and -o name the same file '${report}'`);
+  // each is written through FILE.partial under FILE.partial.lock: neither may be one of the other's
+  const aside = (file: string) => Object.values(partialPaths(file));
+  if (output !== undefined && (aside(output).some(same) || aside(report).some((p) => sameFile(p, output))))
+    throw new LabelError('USAGE', `--report '${report}' and -o '${output}' would share a temporary file: give the report another name`);
   if (same(others.input)) throw new LabelError('USAGE', `--report names the input file '${report}'`);
   if (same(others.rejects)) throw new LabelError('USAGE', `--report and --rejects name the same file '${report}'`);
   return textFileOutput(report, 'report');
@@ -149,12 +154,11 @@ export function createProgram(io: CliIO, signal: AbortSignal, onSummary: (s: Run
       });
       if (!toFile) summary.output = '<stdout>';
       progress.stop(!summary.stoppedBy);
-      report?.write(renderRunPage(summary));
+      await report?.write(renderRunPage(summary));
       io.stderr.write(summaryLine(summary));
       onSummary(summary);
     } finally {
       progress.stop();
-      report?.discard();
     }
   });
 
@@ -173,12 +177,11 @@ export function createProgram(io: CliIO, signal: AbortSignal, onSummary: (s: Run
       const { report, summary } = await evaluateWithSummary(inputOf(input, io), { ...opts, signal, onProgress: progress.update, onRow: io.beat });
       progress.stop(!summary.stoppedBy);
       if (report) io.stdout.write(opts.json ? JSON.stringify(report) + '\n' : formatReport(report));
-      if (report) page?.write(renderEvalPage(report, summary));
+      if (report) await page?.write(renderEvalPage(report, summary));
       io.stderr.write(summaryLine(summary));
       onSummary(summary);
     } finally {
       progress.stop();
-      page?.discard();
     }
   });
   program.addCommand(evalCmd);

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import type { Writable } from 'node:stream';
 import { LabelError } from '../errors';
 import type { LabelledRow } from '../types';
+import { OutputLock, partialPaths, resolveOutputTarget, type OutputTarget } from './target';
 import type { RowWriter } from './writers/common';
 
 /** A write error as a message: the errno code named (ENOSPC: a full disk). */
@@ -57,58 +58,77 @@ export function checkOutputPath(file: string, what = 'output'): void {
   }
 }
 
-/** The temporary file a run writes beside its target `file` (a dot file named after it and the process). */
-export function partialPath(file: string): string {
-  return path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.partial`);
-}
-
-/** Opens a temporary file beside `file` ('wx'), or OUTPUT_UNWRITABLE naming `what` and the cause. */
-function openPartial(file: string, what: string): { temp: string; fd: number } {
-  checkOutputPath(file, what);
-  const temp = partialPath(file);
-  try {
-    return { temp, fd: fs.openSync(temp, 'wx') };
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    const why = e.code === 'ENOENT' ? `no such folder '${path.dirname(file)}'` : e.code === 'EACCES' ? 'permission denied' : e.message;
-    throw new LabelError('OUTPUT_UNWRITABLE', `cannot write ${what}: ${why}`, { file });
-  }
-}
+/** Paces a run waiting for another run's page to be renamed into place (milliseconds). */
+const PAGE_WAIT_MS = 20;
+/** How long a run waits for another run writing the same page (which takes milliseconds) before giving up. */
+const PAGE_WAIT_LIMIT_MS = 10_000;
 
 /** A small file written whole at the end of a run (the --report page), whose path is checked now. */
 export interface TextFileOutput {
-  /** Writes the text and renames the file into place; OUTPUT_FAILED if it cannot. */
-  write(text: string): void;
-  /** Removes the temporary file unless write() renamed it; safe to call always. */
-  discard(): void;
+  /** Writes the text: a regular file through FILE.partial, renamed into place; OUTPUT_FAILED if it cannot. */
+  write(text: string): Promise<void>;
 }
 
-/** Opened before any work, so that an unwritable path fails with exit 2 and nothing done, as -o does. */
+/**
+ * Checked before any work, so that an unwritable path fails with exit 2 and nothing done, as -o
+ * does; nothing is created until write(), at the end of the run, so a run killed while it labels
+ * leaves nothing for this file. A regular file (or a symlink to one, followed as -o follows it) is
+ * written as -o's is named: `FILE.partial` beside the target, renamed onto it, under
+ * `FILE.partial.lock` (held only while the page is written, with the process id inside, taken over
+ * when that process is gone), so that two runs ending together never write one partial at once:
+ * the last to finish wins, each page whole. A device, a FIFO or this process's own stream
+ * (`/dev/stdout`) is written directly, never replaced.
+ */
 export function textFileOutput(file: string, what: string): TextFileOutput {
-  const { temp, fd } = openPartial(file, what);
-  let open = true;
-  let renamed = false;
-  const close = () => {
-    if (open) fs.closeSync(fd);
-    open = false;
-  };
+  checkOutputPath(file, what);
+  const target = resolveOutputTarget(file, what);
+  if (target.kind === 'special') return { write: (text) => writeSpecial(target, text, what) };
+  try {
+    fs.accessSync(path.dirname(target.final), fs.constants.W_OK | fs.constants.X_OK);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    throw new LabelError('OUTPUT_UNWRITABLE', `cannot write ${what}: ${e.code === 'EACCES' ? 'permission denied' : e.message}`, { file });
+  }
+  const paths = partialPaths(target.final);
   return {
-    write(text) {
+    async write(text) {
+      const lock = await waitForLock(paths.lock, file);
       try {
-        fs.writeFileSync(fd, text);
-        close();
-        fs.renameSync(temp, file);
-        renamed = true;
+        // 'w': a partial left by a run killed while it wrote is replaced; the lock keeps out a live one
+        fs.writeFileSync(paths.partial, text);
+        fs.renameSync(paths.partial, target.final);
       } catch (err) {
-        throw new LabelError('OUTPUT_FAILED', `the ${what} could not be written: ${(err as Error).message}`, { file });
+        fs.rmSync(paths.partial, { force: true });
+        throw new LabelError('OUTPUT_FAILED', `the ${what} could not be written: ${writeErrorText(err as NodeJS.ErrnoException)}`, { file });
+      } finally {
+        lock.release();
       }
     },
-    discard() {
-      if (renamed) return;
-      close();
-      fs.rmSync(temp, { force: true });
-    },
   };
+}
+
+/** The page's lock: another live run holds it only while it writes its page, so this one waits. */
+async function waitForLock(lock: string, file: string): Promise<OutputLock> {
+  for (let waited = 0; ; waited += PAGE_WAIT_MS) {
+    try {
+      return OutputLock.acquire(lock, file);
+    } catch (err) {
+      if (!(err instanceof LabelError) || err.code !== 'OUTPUT_LOCKED' || waited >= PAGE_WAIT_LIMIT_MS) throw err;
+    }
+    await new Promise((resolve) => setTimeout(resolve, PAGE_WAIT_MS));
+  }
+}
+
+/** A page to a device, a FIFO or this process's own descriptor: appended, as -o writes them. */
+async function writeSpecial(target: Extract<OutputTarget, { kind: 'special' }>, text: string, what: string): Promise<void> {
+  const stream = specialStream(target.path, target.fd);
+  await new Promise<void>((resolve, reject) => {
+    stream.once('error', reject);
+    stream.end(text, () => resolve());
+  }).catch((err: NodeJS.ErrnoException) => {
+    stream.destroy();
+    throw new LabelError('OUTPUT_FAILED', `the ${what} could not be written: ${writeErrorText(err)}`, { file: target.path });
+  });
 }
 
 /**

@@ -25,13 +25,13 @@ function lstatOrUndefined(p: string): fs.Stats | undefined {
   }
 }
 
-function unwritable(file: string, why: string): never {
-  throw new LabelError('OUTPUT_UNWRITABLE', `cannot write output: ${why}`, { file });
+function unwritable(file: string, why: string, what = 'output'): never {
+  throw new LabelError('OUTPUT_UNWRITABLE', `cannot write ${what}: ${why}`, { file });
 }
 
-function checkFolder(file: string, final: string): void {
+function checkFolder(file: string, final: string, what: string): void {
   const dir = path.dirname(final);
-  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) unwritable(file, `no such folder '${dir}'`);
+  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) unwritable(file, `no such folder '${dir}'`, what);
 }
 
 /**
@@ -51,23 +51,24 @@ function processFd(file: string): number | undefined {
   return undefined;
 }
 
-export function resolveOutputTarget(file: string): OutputTarget {
+/** `what` names the file in an error: output (-o), report (--report). */
+export function resolveOutputTarget(file: string, what = 'output'): OutputTarget {
   let st: fs.Stats | undefined;
   try {
     st = fs.statSync(file); // follows symlinks: what a write would reach
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    if (e.code === 'ELOOP') unwritable(file, 'too many symbolic links');
-    if (e.code !== 'ENOENT' && e.code !== 'ENOTDIR') unwritable(file, e.message);
+    if (e.code === 'ELOOP') unwritable(file, 'too many symbolic links', what);
+    if (e.code !== 'ENOENT' && e.code !== 'ENOTDIR') unwritable(file, e.message, what);
   }
   if (st) {
     // /dev/stdout and /proc/self/fd/N name this process's own streams: whatever is behind them (a
     // terminal, a pipe, a socket, a `> log` or `>> log` redirect) is written through, never replaced.
     const fd = processFd(file);
     if (fd !== undefined) return { kind: 'special', path: file, what: `this process's file descriptor ${fd}`, fd };
-    if (st.isDirectory()) unwritable(file, 'it is a directory');
-    if (st.isBlockDevice()) unwritable(file, 'it is a block device');
-    if (st.isSocket()) unwritable(file, 'it is a socket');
+    if (st.isDirectory()) unwritable(file, 'it is a directory', what);
+    if (st.isBlockDevice()) unwritable(file, 'it is a block device', what);
+    if (st.isSocket()) unwritable(file, 'it is a socket', what);
     if (st.isCharacterDevice() || st.isFIFO()) return { kind: 'special', path: file, what: st.isFIFO() ? 'a FIFO' : 'a character device' };
     const final = fs.realpathSync(file);
     return { kind: 'file', path: file, final };
@@ -77,10 +78,10 @@ export function resolveOutputTarget(file: string): OutputTarget {
   for (let hops = 0; ; hops++) {
     const l = lstatOrUndefined(final);
     if (!l || !l.isSymbolicLink()) break;
-    if (hops >= MAX_LINKS) unwritable(file, 'too many symbolic links');
+    if (hops >= MAX_LINKS) unwritable(file, 'too many symbolic links', what);
     final = path.resolve(path.dirname(final), fs.readlinkSync(final));
   }
-  checkFolder(file, final);
+  checkFolder(file, final, what);
   return { kind: 'file', path: file, final: path.join(fs.realpathSync(path.dirname(final)), path.basename(final)) };
 }
 
