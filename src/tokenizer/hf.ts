@@ -15,6 +15,7 @@ import {
   WhitespaceSplitPreTokenizer,
 } from '@huggingface/tokenizers';
 import type { TextTokenizer } from './textTokenizer';
+import { WordPieceAscii } from './wordPieceAscii';
 
 /*
  * Whitespace fixes. @huggingface/tokenizers uses JavaScript's \s and String.prototype.trim in a
@@ -288,6 +289,8 @@ export class HfTokenizer implements TextTokenizer {
   readonly padId: number;
   private readonly prefix: number[];
   private readonly suffix: number[];
+  /** BERT WordPiece on printable-ASCII texts without the library's general plumbing (wordPieceAscii.ts); undefined for other tokenizers. */
+  private readonly ascii: WordPieceAscii | undefined;
 
   constructor(
     private readonly tokenizer: Tokenizer,
@@ -306,6 +309,7 @@ export class HfTokenizer implements TextTokenizer {
     const at = indexOfRun(full, bare);
     this.prefix = at >= 0 ? full.slice(0, at) : [];
     this.suffix = at >= 0 ? full.slice(at + bare.length) : [];
+    this.ascii = WordPieceAscii.for(tokenizer);
   }
 
   static fromDir(dir: string, maxLength: number): HfTokenizer {
@@ -317,9 +321,21 @@ export class HfTokenizer implements TextTokenizer {
   }
 
   encode(text: string): number[] {
-    const content = this.tokenizer.encode(text, { add_special_tokens: false }).ids;
     const room = Math.max(0, this.maxLength - this.prefix.length - this.suffix.length);
-    return [...this.prefix, ...(content.length > room ? content.slice(0, room) : content), ...this.suffix];
+    const ids = this.prefix.slice();
+    if (!this.ascii?.encode(text, room, ids)) {
+      const content = this.tokenizer.encode(text, { add_special_tokens: false }).ids;
+      for (let i = 0; i < content.length && i < room; i++) ids.push(content[i]);
+    }
+    for (const id of this.suffix) ids.push(id);
+    return ids;
+  }
+
+  /** The library alone, without the WordPiece fast path: for test/tokenizer-fast-path.test.ts. */
+  withoutFastPath(): HfTokenizer {
+    const copy = Object.create(this) as HfTokenizer;
+    (copy as unknown as { ascii: undefined }).ascii = undefined;
+    return copy;
   }
 }
 
