@@ -58,6 +58,12 @@ describe('emojiToWords against the emoji package (fixtures/parity/emoji-words.js
     expect(emojiToWords(sample)).toBe(sample);
   });
 
+  test('no table sequence is all ASCII (what lets an ASCII text skip the walk), and keycaps still become names', () => {
+    expect(Object.keys(names).filter((s) => /^[\x00-\x7f]*$/.test(s))).toEqual([]);
+    const keycap = Object.keys(names).find((s) => s.startsWith('#'))!;
+    expect(emojiToWords(`a ${keycap} b`)).toBe(`a ${names[keycap]} b`);
+    expect(emojiToWords('a # b 1 * 2')).toBe('a # b 1 * 2');
+  });
   test('longest match first, and names kept apart from the text around them', () => {
     expect(emojiToWords('👨\u200d💻')).toBe(names['👨\u200d💻']); // man technologist, not "man laptop"
     expect(emojiToWords('👨\u200d💻')).not.toBe(`${names['👨']} ${names['💻']}`);

@@ -32,11 +32,16 @@ const ABSORBED = new Set([0xfe0e, 0xfe0f, 0x200d]);
 const WHITE_SPACE = /\p{White_Space}/u;
 
 let root: Node | undefined;
+/** No table sequence is all ASCII (true of the table today; checked when the trie is built), so a text without a char above U+007F has none. */
+let asciiHasNone = false;
+const NON_ASCII = /[^\x00-\x7f]/;
 
 function trie(): Node {
   if (root) return root;
   const top: Node = {};
-  for (const [seq, name] of Object.entries((table as { names: Record<string, string> }).names)) {
+  const names = Object.entries((table as { names: Record<string, string> }).names);
+  asciiHasNone = names.every(([seq]) => NON_ASCII.test(seq));
+  for (const [seq, name] of names) {
     let node = top;
     for (const ch of seq) {
       const cp = ch.codePointAt(0)!;
@@ -53,6 +58,7 @@ function trie(): Node {
 /** The text with every emoji sequence of the table replaced by its name (see above). */
 export function emojiToWords(text: string): string {
   const top = trie().next!;
+  if (asciiHasNone && !NON_ASCII.test(text)) return text;
   let out: string | undefined; // built only once a sequence is found
   let copied = 0; // text[copied ..] not yet in out
   let afterName = false;
