@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { DedupeCache, decodeEntries, encodeEntries, textKey, type CacheEntry } from '../src/pipeline/dedupe';
 import { labelRows, type BatchRunner, type OutputItem } from '../src/pipeline/labelRows';
 import type { BatchOutput, ReadItem } from '../src/types';
@@ -107,6 +108,10 @@ describe('dedupe: each distinct text labelled once', () => {
     expect(textKey('i am happy')).toHaveLength(22);
     expect(textKey('x'.repeat(1 << 20))).toHaveLength(22);
     expect(textKey('i am happy')).not.toBe(textKey('i am happy '));
+    // the journal's keys: the SHA-256 of the UTF-16LE code units, base64url, 22 characters, whichever crypto call makes them
+    for (const text of ['', 'i am happy', 'caf\u00e9 \u{1F600}', 'lone \ud800 surrogate', 'x'.repeat(70000)]) {
+      expect(textKey(text)).toBe(createHash('sha256').update(text, 'utf16le').digest('base64url').slice(0, 22));
+    }
     const e: CacheEntry[] = [['k', { labelId: 2, confidence: Math.fround(0.1234567), scores: Float32Array.from([0.1, 0.2, 0.7]) }]];
     expect(decodeEntries(JSON.parse(JSON.stringify(encodeEntries(e))))).toEqual(e);
   });

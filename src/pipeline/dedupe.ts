@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 import type { Prediction } from '../types';
 
 /**
@@ -25,14 +25,18 @@ export const DEFAULT_DEDUPE_TEXTS = 65_536;
 /** One committed text: its key and its answer. */
 export type CacheEntry = [key: string, prediction: Prediction];
 
+/** crypto.hash (Node 20.12+, 21.7+): one call, without a Hash object per text; about half the main thread's time per key. */
+const oneShot = (crypto as { hash?: (algorithm: string, data: Buffer, encoding: 'base64url') => string }).hash;
+
 export function textKey(text: string): string {
-  return createHash('sha256').update(text, 'utf16le').digest('base64url').slice(0, 22);
+  if (oneShot) return oneShot('sha256', Buffer.from(text, 'utf16le'), 'base64url').slice(0, 22);
+  return crypto.createHash('sha256').update(text, 'utf16le').digest('base64url').slice(0, 22);
 }
 
 export class DedupeCache {
   private readonly map = new Map<string, Prediction>();
   /** The previous window's new texts, answered or not. */
-  private previous = new Map<string, Promise<Prediction>>();
+  private previous = new Map<string, PromiseLike<Prediction>>();
   /** Entries the last commit pushed out, oldest first (a snapshot before that commit needs them). */
   private evicted: CacheEntry[] = [];
   private lastCommit: CacheEntry[] = [];
@@ -46,9 +50,9 @@ export class DedupeCache {
   }
 
   /** A window starts: what its rows can be answered from, and where its own new texts go. */
-  begin(): { find: (key: string) => Prediction | Promise<Prediction> | undefined; pending: Map<string, Promise<Prediction>> } {
+  begin(): { find: (key: string) => Prediction | PromiseLike<Prediction> | undefined; pending: Map<string, PromiseLike<Prediction>> } {
     const previous = this.previous;
-    const pending = new Map<string, Promise<Prediction>>();
+    const pending = new Map<string, PromiseLike<Prediction>>();
     this.previous = pending;
     return { find: (key) => this.map.get(key) ?? previous.get(key), pending };
   }
