@@ -88,6 +88,22 @@ interface WindowResult {
 /** A copy for one row: rows may mark their own prediction (abstained) without touching the cache's. */
 const copyOf = (p: Prediction): Prediction => ({ labelId: p.labelId, confidence: p.confidence, scores: p.scores });
 
+/** A row's answer once its window is labelled: `await` calls then(), so no promise exists until a row asks. */
+class WindowAnswer implements PromiseLike<Prediction> {
+  constructor(
+    private readonly all: Promise<unknown>,
+    private readonly out: OutputItem[],
+    private readonly i: number,
+  ) {}
+
+  then<A = Prediction, B = never>(
+    ok?: ((p: Prediction) => A | PromiseLike<A>) | null,
+    fail?: ((err: unknown) => B | PromiseLike<B>) | null,
+  ): PromiseLike<A | B> {
+    return this.all.then(() => (this.out[this.i] as LabelledRow).prediction).then(ok, fail);
+  }
+}
+
 async function labelWindow(
   window: ReadItem[],
   runner: BatchRunner,
@@ -99,7 +115,7 @@ async function labelWindow(
   const todo: number[] = [];
   let doneBytes = 0;
   // rows answered by an earlier text: [row index, the answer or the row of this window that has it]
-  const known: [number, Prediction | Promise<Prediction> | number][] = [];
+  const known: [number, Prediction | PromiseLike<Prediction> | number][] = [];
   const view = dedupe?.begin();
   const firstHere = new Map<string, number>();
   const missKeys: string[] = [];
@@ -159,11 +175,8 @@ async function labelWindow(
   if (view) {
     // The next window may take its answers from this one's new texts before they are committed. A
     // failure reaches the caller through this window; the next one may never ask (the run stopped).
-    todo.forEach((i, j) => {
-      const answer = all.then(() => (out[i] as LabelledRow).prediction);
-      answer.catch(() => undefined);
-      view.pending.set(missKeys[j], answer);
-    });
+    // One thenable per text, not two promises: it waits on the window only if a later row awaits it.
+    todo.forEach((i, j) => view.pending.set(missKeys[j], new WindowAnswer(all, out, i)));
   }
   await all;
   if (known.length > 0) {
