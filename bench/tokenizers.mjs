@@ -8,6 +8,8 @@
 // Candidates:
 //  * hf: src/tokenizer/hf.ts as built in dist/ (@huggingface/tokenizers + our patches); for an
 //    older commit's, build it elsewhere and run this script there (bench/README.md, "Fast model");
+//  * hf-library: the same without the WordPiece fast path of src/tokenizer/wordPieceAscii.ts (the
+//    library and our patches for every text), where the model's tokenizer has that path;
 //  * rust: @anush008/tokenizers (tokenizers 0.22.2 in Rust, N-API), Tokenizer.fromFile +
 //    setTruncation(maxLength), encodeBatch() on shares of --share texts (its encode is async only),
 //    ids read with getIds(); TOKENIZERS_PARALLELISM=false (one thread, as beside a 1-thread
@@ -40,6 +42,12 @@ const candidates = {
     return async (xs) => xs.map((x) => t.encode(x));
   },
 };
+if (HfTokenizer.fromDir(dir, info.maxLength).ascii) {
+  candidates['hf-library'] = () => {
+    const t = HfTokenizer.fromDir(dir, info.maxLength).withoutFastPath();
+    return async (xs) => xs.map((x) => t.encode(x));
+  };
+}
 let rustVersion;
 try {
   const { Tokenizer } = require('@anush008/tokenizers');
