@@ -139,7 +139,7 @@ def main() -> None:
     cal = {"temperature": t}
     if a.bias:
         cal["bias"] = b
-    cal["fitted_on"] = (("held-out slice of emotion + goemotions6 train (not trained on)" if a.pool else
+    cal["fitted_on"] = ((f"held-out slice of {' + '.join(sorted(ho.source.unique()))} train (not trained on)" if a.pool else
                          f"{Path(a.heldout).name} (held-out rows)")
                         + (", each source weighted equally" if a.weight == "source" else "")
                         + (", the neutral view (every output)" if a.view == "neutral" else ""))

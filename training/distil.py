@@ -368,8 +368,11 @@ def cmd_export_bilstm(a):
         "id2label": {str(i): l for i, l in enumerate((LABELS + ["neutral"])[:n_labels])},
         "label2id": {l: i for i, l in enumerate((LABELS + ["neutral"])[:n_labels])},
         "problem_type": "single_label_classification",
-        "distilled_from": "model/ (v2, calibrated probabilities)",
+        "distilled_from": a.distilled_from or ("model/ (v2, calibrated probabilities)" if n_labels == 6 else
+                                                "the v3 pool's targets (training/pool.py)"),
     }
+    if n_labels == 7:  # the neutral view (docs/own-model.md, "No emotion"); calibrate.py --view fits both
+        cfg["neutral"] = {"label": "neutral"}
     (out_dir / "config.json").write_text(json.dumps(cfg, indent=2) + "\n")
     for f in ("tokenizer.json", "tokenizer_config.json"):
         shutil.copy(REPO / "model" / f, out_dir / f)
@@ -427,6 +430,7 @@ def main():
     p.add_argument("--epoch", type=int, required=True)
     p.add_argument("--out", required=True)
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--distilled-from", default=None, help="what config.json's distilled_from says (default: by outputs)")
     a = ap.parse_args()
     {"targets": cmd_targets, "teachers": cmd_teachers, "minilm": cmd_minilm, "bilstm": cmd_bilstm,
      "export-bilstm": cmd_export_bilstm}[a.cmd](a)

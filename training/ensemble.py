@@ -306,6 +306,10 @@ def main():
     out.mkdir(parents=True, exist_ok=True)
     # config.json (labels, positions, layer count) from the chosen checkpoint; tokenizer files as shipped
     shutil.copy2(Path(best["minilm"]) / "config.json", out / "config.json")
+    cfg = json.loads((out / "config.json").read_text())
+    if len(cfg["id2label"]) == 7:  # `neutral` last: declare the neutral view (docs/own-model.md, "No emotion")
+        cfg["neutral"] = {"label": "neutral"}
+        (out / "config.json").write_text(json.dumps(cfg, indent=2) + "\n")
     for f in ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"):
         if (REPO / "model" / f).exists():
             shutil.copy2(REPO / "model" / f, out / f)

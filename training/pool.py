@@ -174,7 +174,11 @@ def cmd_mix(a):
     emotion 0.9414 / macro-F1 0.9038 and GoEmotions-6 0.9145 / 0.9106, against the teacher's 0.9273 /
     0.8856 and 0.8884 / 0.8823 (v2 alone 0.9406 / 0.9013, 0.8931 / 0.8890), and seven-way GoEmotions-6 +
     neutral 0.8361 / 0.7444 against 0.8264 / 0.7267. On the emoji posts it mends names the teacher reads
-    against their use (😂 "face with tears of joy" -> sadness, 🥳 -> anger, 😔 "pensive face" -> surprise)."""
+    against their use (😂 "face with tears of joy" -> sadness, 🥳 -> anger, 😔 "pensive face" -> surprise).
+
+    Scores with `score_neutral` (`emotion-label --neutral --scores`, a model with a neutral view) are mixed
+    over all seven outputs instead: the fast model's targets are the v3 default model's seven-way
+    probabilities (`--weight 0`), as the v2 fast model's were v2's."""
     work = Path(a.work)
     pool = pd.read_pickle(work / "pool.pkl")
     sc = pd.read_csv(a.scores, keep_default_na=False).set_index("idx")
@@ -188,8 +192,12 @@ def cmd_mix(a):
     p7 = np.exp(t - t.max(1, keepdims=True))
     p7 /= p7.sum(1, keepdims=True)
     mass = p7[:, :6].sum(1, keepdims=True)
-    q6 = a.weight * p7[:, :6] / mass + (1 - a.weight) * v2 / v2.sum(1, keepdims=True)
-    mixed = np.concatenate([mass * q6, p7[:, 6:]], axis=1)
+    if "score_neutral" in sc.columns:  # a seven-way reader (`--neutral --scores`): all seven outputs mixed
+        s7 = np.concatenate([v2, sc[["score_neutral"]].to_numpy(np.float64)], axis=1)
+        mixed = a.weight * p7 + (1 - a.weight) * s7 / s7.sum(1, keepdims=True)
+    else:
+        q6 = a.weight * p7[:, :6] / mass + (1 - a.weight) * v2 / v2.sum(1, keepdims=True)
+        mixed = np.concatenate([mass * q6, p7[:, 6:]], axis=1)
     before = t[:, :6].argmax(1)
     pool.loc[idx, cols] = np.log(np.clip(mixed, 1e-8, None)).astype(np.float32)
     after = mixed[:, :6].argmax(1)
@@ -221,7 +229,7 @@ def main():
     p.add_argument("--work", required=True)
     p.add_argument("--scores", required=True, help="emotion-label --scores output of `csv`'s file")
     p.add_argument("--rows", choices=["all", "emoji"], default="all")
-    p.add_argument("--weight", type=float, default=0.5, help="the teacher's share of the six-emotion view")
+    p.add_argument("--weight", type=float, default=0.5, help="the pool targets' share (of the six-emotion view, or of all seven with score_neutral)")
     a = ap.parse_args()
     {"build": cmd_build, "save": cmd_save, "load": cmd_load, "csv": cmd_csv, "mix": cmd_mix}[a.cmd](a)
 

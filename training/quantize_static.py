@@ -58,13 +58,22 @@ class TextReader(CalibrationDataReader):
         self.it = iter(self.items)
 
 
-def calibration_texts(data_dir: Path, n: int, seed: int) -> list[str]:
+def calibration_texts(data_dir: Path, n: int, seed: int, neutral: bool = False, emoji_names: bool = False) -> list[str]:
+    """N training texts; --with-neutral adds GoEmotions-neutral train (a seven-output model), --emoji-names
+    passes them through the CLI's emoji step (training/emoji_words.py), as the model will see them."""
     texts = []
-    for f in (data_dir / "emotion" / "train.csv", data_dir / "goemotions6" / "train.csv"):
+    files = [data_dir / "emotion" / "train.csv", data_dir / "goemotions6" / "train.csv"]
+    if neutral:
+        files.append(data_dir / "goemotions-neutral" / "train.csv")
+    for f in files:
         with open(f, newline="", encoding="utf-8") as fh:
             texts += [row["text"] for row in csv.DictReader(fh)]
     rng = random.Random(seed)
-    return rng.sample(texts, n)
+    out = rng.sample(texts, n)
+    if emoji_names:
+        import emoji_words
+        out = [emoji_words.emoji_to_words(t) for t in out]
+    return out
 
 
 def fuse_bias_into_matmul_integer_to_float(model: onnx.ModelProto) -> int:
@@ -135,6 +144,8 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=400, help="calibration texts")
     ap.add_argument("--max-length", type=int, default=128)
     ap.add_argument("--seed", type=int, default=42)
+    ap.add_argument("--with-neutral", action="store_true", help="calibration texts from GoEmotions-neutral train too")
+    ap.add_argument("--emoji-names", action="store_true", help="calibration texts through the emoji step")
     ap.add_argument("--method", choices=["minmax", "percentile", "entropy"], default="minmax")
     ap.add_argument("--exclude", action="append", default=[],
                     help="keep nodes whose name contains this string in float32 (repeatable)")
@@ -160,7 +171,7 @@ def main() -> None:
     exclude = [] if args.quantize_attention_matmuls else [
         n.name for n in graph.node if n.op_type == "MatMul" and not any(x in weights for x in n.input)]
     exclude += [n.name for n in graph.node if any(e in n.name for e in args.exclude) and n.name not in exclude]
-    reader = TextReader(calibration_texts(data_dir, args.n, args.seed),
+    reader = TextReader(calibration_texts(data_dir, args.n, args.seed, args.with_neutral, args.emoji_names),
                         Tokenizer.from_file(str(tokenizer_path)), names, args.max_length)
     method = {"minmax": CalibrationMethod.MinMax, "percentile": CalibrationMethod.Percentile,
               "entropy": CalibrationMethod.Entropy}[args.method]
