@@ -166,8 +166,30 @@ describe('labelling through the CLI, against the Python goldens', () => {
   );
 
   test.each([
-    ['the embedded default model', [] as string[], path.join(ROOT, 'model')],
-    ['the embedded fast model', ['--model', 'fast'], path.join(ROOT, 'model-fast')],
+    ['the embedded default model', [] as string[]],
+    ['the embedded fast model', ['--model', 'fast']],
+  ])(
+    '%s declares a neutral view: six emotions without --neutral, seven labels with it (its goldens: test/default-model.test.ts)',
+    async (_n, args) => {
+      const input = path.join(tmp, 'embedded.csv');
+      fs.writeFileSync(input, 'text\nThe meeting is at 3pm in room 204.\ni am so happy today\n');
+      const six = await runCli([input, '--scores', '--no-progress', ...args]);
+      expect(six.code).toBe(0);
+      const header6 = six.stdout.split('\n')[0];
+      expect(header6).toBe(['text', 'label', 'confidence', ...EMOTIONS.map((l) => `score_${l}`)].join(','));
+      const seven = await runCli([input, '--neutral', '--scores', '--no-progress', ...args]);
+      expect(seven.code).toBe(0);
+      const rows = parse(seven.stdout, { columns: true }) as Record<string, string>[];
+      expect(Object.keys(rows[0])).toEqual(['text', 'label', 'confidence', ...EMOTIONS.map((l) => `score_${l}`), 'score_neutral']);
+      expect(rows.map((r) => r.label)).toEqual(['neutral', 'joy']);
+      const r = await runCli(['eval', path.join(SAMPLES, 'labelled-neutral.csv'), '--neutral', '--json', '--no-progress', ...args]);
+      expect(r.code).toBe(0);
+      expect((JSON.parse(r.stdout) as { labels: string[] }).labels).toEqual([...EMOTIONS, 'neutral']);
+    },
+    TIMEOUT,
+  );
+
+  test.each([
     ['a plain 7-label model', ['--model', PLAIN], PLAIN],
     ['tiny-bert', ['--model', TINY_BERT], TINY_BERT],
   ])(
