@@ -75,6 +75,41 @@ function readJson(file: string, dir: string): Record<string, unknown> {
  */
 export function loadModelInfo(dir: string, opts: { neutral?: boolean } = {}): ModelInfo {
   const abs = path.resolve(dir);
+  const { configPath, onnxRel } = checkModelFiles(dir, abs);
+  const config = readJson(configPath, abs);
+  const id2label = id2labelOf(config, configPath);
+  const modelType = typeof config.model_type === 'string' ? config.model_type : 'unknown';
+  const { maxLength, emojiToWords } = tokenizerSettings(config, abs, modelType);
+  const multiLabel = config.problem_type === 'multi_label_classification';
+  const neutralLabel = neutralLabelOf(config, configPath, id2label, multiLabel);
+  if (opts.neutral && neutralLabel === undefined) {
+    throw new LabelError(
+      'USAGE',
+      `--neutral: the model ${dir} declares no neutral view (its config.json has no "neutral" object; see docs/own-model.md, "No emotion")`,
+      { file: configPath },
+    );
+  }
+  const { labels, outputIndices, cal, calName } = viewOf(config, configPath, id2label, neutralLabel, Boolean(opts.neutral));
+  return {
+    dir: abs,
+    onnxPath: path.join(abs, onnxRel),
+    modelType,
+    id2label: labels,
+    label2id: new Map(labels.map((l, i) => [l, i] as [string, number])),
+    numOutputs: id2label.length,
+    outputIndices,
+    neutralLabel,
+    neutral: Boolean(opts.neutral),
+    multiLabel,
+    temperature: temperatureOf(cal, calName, configPath),
+    bias: biasOf(cal, calName, configPath, labels),
+    maxLength,
+    emojiToWords,
+  };
+}
+
+/** The directory exists and holds config.json, an ONNX file and a tokenizer: all that is missing is named at once. */
+function checkModelFiles(dir: string, abs: string): { configPath: string; onnxRel: string } {
   if (!fs.existsSync(abs) || !fs.statSync(abs).isDirectory()) {
     throw new LabelError('MODEL_INVALID', `model directory not found`, { file: dir });
   }
@@ -89,8 +124,11 @@ export function loadModelInfo(dir: string, opts: { neutral?: boolean } = {}): Mo
   if (missing.length > 0) {
     throw new LabelError('MODEL_INVALID', `model directory is missing ${missing.join(', ')}`, { file: dir });
   }
+  return { configPath, onnxRel: onnxRel! };
+}
 
-  const config = readJson(configPath, abs);
+/** config.json's id2label as a list in id order: ids 0 to n-1, each a distinct name. */
+function id2labelOf(config: Record<string, unknown>, configPath: string): string[] {
   const rawId2label = config.id2label as Record<string, unknown> | undefined;
   if (!rawId2label || typeof rawId2label !== 'object' || Object.keys(rawId2label).length === 0) {
     throw new LabelError('MODEL_INVALID', 'config.json has no id2label', { file: configPath });
@@ -107,8 +145,11 @@ export function loadModelInfo(dir: string, opts: { neutral?: boolean } = {}): Mo
   if (new Set(id2label).size !== id2label.length) {
     throw new LabelError('MODEL_INVALID', `config.json id2label names a label twice: ${id2label.join(', ')}`, { file: configPath });
   }
+  return id2label;
+}
 
-  const modelType = typeof config.model_type === 'string' ? config.model_type : 'unknown';
+/** Tokens per text (the positions the model has, tokenizer_config.json's model_max_length if lower) and emoji_to_words. */
+function tokenizerSettings(config: Record<string, unknown>, abs: string, modelType: string): { maxLength: number; emojiToWords: boolean } {
   let maxLength = typeof config.max_position_embeddings === 'number' ? config.max_position_embeddings : 512;
   if (OFFSET_POSITIONS.has(modelType)) maxLength -= 2;
   const tokConfigPath = path.join(abs, 'tokenizer_config.json');
@@ -123,44 +164,33 @@ export function loadModelInfo(dir: string, opts: { neutral?: boolean } = {}): Mo
     }
     emojiToWords = e2w === true;
   }
+  return { maxLength, emojiToWords };
+}
 
-  const multiLabel = config.problem_type === 'multi_label_classification';
-  const neutralLabel = neutralLabelOf(config, configPath, id2label, multiLabel);
-  if (opts.neutral && neutralLabel === undefined) {
-    throw new LabelError(
-      'USAGE',
-      `--neutral: the model ${dir} declares no neutral view (its config.json has no "neutral" object; see docs/own-model.md, "No emotion")`,
-      { file: configPath },
-    );
-  }
-  // The view: with a declared neutral output and without --neutral, the other outputs alone.
+/**
+ * The view: with a declared neutral output and without --neutral, the other outputs alone, with
+ * `calibration`; with --neutral, every output with `neutral.calibration`. (`calibration` is checked
+ * in either case.)
+ */
+function viewOf(
+  config: Record<string, unknown>,
+  configPath: string,
+  id2label: string[],
+  neutralLabel: string | undefined,
+  neutral: boolean,
+): { labels: string[]; outputIndices?: number[]; cal: ReturnType<typeof calibrationOf>; calName: string } {
   let labels = id2label;
   let outputIndices: number[] | undefined;
   let cal = calibrationOf(config.calibration, 'calibration', configPath);
   let calName = 'calibration';
-  if (neutralLabel !== undefined && !opts.neutral) {
+  if (neutralLabel !== undefined && !neutral) {
     outputIndices = id2label.map((_, i) => i).filter((i) => id2label[i] !== neutralLabel);
     labels = outputIndices.map((i) => id2label[i]);
   } else if (neutralLabel !== undefined) {
     cal = calibrationOf((config.neutral as Record<string, unknown>).calibration, 'neutral.calibration', configPath);
     calName = 'neutral.calibration';
   }
-  return {
-    dir: abs,
-    onnxPath: path.join(abs, onnxRel!),
-    modelType,
-    id2label: labels,
-    label2id: new Map(labels.map((l, i) => [l, i] as [string, number])),
-    numOutputs: id2label.length,
-    outputIndices,
-    neutralLabel,
-    neutral: Boolean(opts.neutral),
-    multiLabel,
-    temperature: temperatureOf(cal, calName, configPath),
-    bias: biasOf(cal, calName, configPath, labels),
-    maxLength,
-    emojiToWords,
-  };
+  return { labels, outputIndices, cal, calName };
 }
 
 /** The keys config.json's `neutral` object may have. */
