@@ -111,12 +111,52 @@ async function labelWindow(
   onLabelled?: LabelOptions['onLabelled'],
   dedupe?: DedupeCache,
 ): Promise<WindowResult> {
+  const view = dedupe?.begin();
+  const sorted = sortWindow(window, view, onLabelled);
+  const { out, todo, known, missKeys } = sorted;
+  const all = labelShares(window, todo, out, runner, shareSize, onLabelled);
+  if (view) {
+    // The next window may take its answers from this one's new texts before they are committed. A
+    // failure reaches the caller through this window; the next one may never ask (the run stopped).
+    // One thenable per text, not two promises: it waits on the window only if a later row awaits it.
+    todo.forEach((i, j) => view.pending.set(missKeys[j], new WindowAnswer(all, out, i)));
+  }
+  await all;
+  if (known.length > 0) {
+    for (const [i, found] of known) {
+      const p = typeof found === 'number' ? (out[found] as LabelledRow).prediction : await found;
+      out[i] = { row: window[i] as InputRow, prediction: copyOf(p) };
+    }
+    onLabelled?.(known.length, sorted.knownBytes);
+  }
+  // copies: a subarray would keep its whole share's scores alive as long as the entry lives
+  const misses: CacheEntry[] = view
+    ? todo.map((i, j) => {
+        const p = (out[i] as LabelledRow).prediction;
+        return [missKeys[j], { labelId: p.labelId, confidence: p.confidence, scores: p.scores?.slice() }];
+      })
+    : [];
+  return { out, misses };
+}
+
+/** A window's rows sorted by what they need: done already (bad, blank), answered by an earlier text (dedupe), or to label. */
+interface SortedWindow {
+  out: OutputItem[];
+  /** The rows to label, by index in the window. */
+  todo: number[];
+  /** rows answered by an earlier text: [row index, the answer or the row of this window that has it] */
+  known: [number, Prediction | PromiseLike<Prediction> | number][];
+  /** The keys of the texts in `todo`, in the same order (dedupe). */
+  missKeys: string[];
+  knownBytes: number;
+}
+
+/** Sorts the window's rows (SortedWindow) and tells `onLabelled` of those that need no model. */
+function sortWindow(window: ReadItem[], view: ReturnType<DedupeCache['begin']> | undefined, onLabelled?: LabelOptions['onLabelled']): SortedWindow {
   const out: OutputItem[] = new Array(window.length);
   const todo: number[] = [];
   let doneBytes = 0;
-  // rows answered by an earlier text: [row index, the answer or the row of this window that has it]
-  const known: [number, Prediction | PromiseLike<Prediction> | number][] = [];
-  const view = dedupe?.begin();
+  const known: SortedWindow['known'] = [];
   const firstHere = new Map<string, number>();
   const missKeys: string[] = [];
   let knownBytes = 0;
@@ -139,6 +179,21 @@ async function labelWindow(
   });
   const ready = window.length - todo.length - known.length;
   if (ready > 0) onLabelled?.(ready, doneBytes);
+  return { out, todo, known, missKeys, knownBytes };
+}
+
+/**
+ * The rows to label (`todo`) cut into contiguous shares of about `shareSize` (at least one per
+ * worker), each run by one worker; each share's answers are put into `out` as it comes back.
+ */
+function labelShares(
+  window: ReadItem[],
+  todo: number[],
+  out: OutputItem[],
+  runner: BatchRunner,
+  shareSize: number,
+  onLabelled?: LabelOptions['onLabelled'],
+): Promise<void[]> {
   const shares = Math.max(Math.min(runner.size, todo.length), Math.ceil(todo.length / shareSize));
   const size = Math.ceil(todo.length / Math.max(1, shares));
   const batches: Promise<void>[] = [];
@@ -171,29 +226,7 @@ async function labelWindow(
       ),
     );
   }
-  const all = Promise.all(batches);
-  if (view) {
-    // The next window may take its answers from this one's new texts before they are committed. A
-    // failure reaches the caller through this window; the next one may never ask (the run stopped).
-    // One thenable per text, not two promises: it waits on the window only if a later row awaits it.
-    todo.forEach((i, j) => view.pending.set(missKeys[j], new WindowAnswer(all, out, i)));
-  }
-  await all;
-  if (known.length > 0) {
-    for (const [i, found] of known) {
-      const p = typeof found === 'number' ? (out[found] as LabelledRow).prediction : await found;
-      out[i] = { row: window[i] as InputRow, prediction: copyOf(p) };
-    }
-    onLabelled?.(known.length, knownBytes);
-  }
-  // copies: a subarray would keep its whole share's scores alive as long as the entry lives
-  const misses: CacheEntry[] = view
-    ? todo.map((i, j) => {
-        const p = (out[i] as LabelledRow).prediction;
-        return [missKeys[j], { labelId: p.labelId, confidence: p.confidence, scores: p.scores?.slice() }];
-      })
-    : [];
-  return { out, misses };
+  return Promise.all(batches);
 }
 
 /**
