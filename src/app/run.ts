@@ -177,88 +177,21 @@ export async function runRows(req: RunRequest): Promise<RunSummary> {
   let labeller: Labeller | undefined;
   let sink: RowSink | undefined;
   let rejects: RejectsWriter | undefined;
-  const summary: RunSummary = { input: input.name, model: config.modelName, seconds: 0, read: 0, labelled: 0, rejected: 0, empty: 0, blankLines: 0 };
-  const resume = req.resume;
-  if (resume) {
-    for (const k of ['read', 'labelled', 'rejected', 'empty'] as const) summary[k] = resume.counts[k] ?? 0;
-  }
+  const summary = startSummary(input.name, config.modelName, req.resume);
   let completed = false;
   try {
     // A rejects file in a missing folder is a set-up error (exit 2), found before the model loads.
     if (config.rejects !== undefined) checkOutputPath(config.rejects);
     labeller = await Labeller.create(config);
     const info = labeller.info;
-    const opening = openReader(input.source, {
-      format: config.format,
-      file: input.name,
-      textColumn: config.textColumn,
-      labelColumn: req.labelColumn,
-      maxRecordBytes: config.maxRecordSize,
-      reservedKeys: req.reservedKeys?.(info),
-    });
-    // A signal while the header is awaited (an idle pipe, a FIFO nobody has opened yet) stops the
-    // run here, with its summary: nothing was read, nothing is written.
-    const reader = await untilAborted(opening, hooks.signal);
+    const reader = await openRows(req, input, info);
     if (reader === undefined) {
-      opening.catch(() => undefined); // fails once its stream is destroyed below
       summary.stoppedBy = String(hooks.signal?.reason ?? 'a signal');
       return summary;
     }
     sink = await req.makeSink({ info, reader });
-    if (config.rejects !== undefined) rejects = new RejectsWriter(config.rejects, resume?.rejectsAt);
-    const onLabelled = hooks.onProgress
-      ? (() => {
-          let rows = 0;
-          let bytes = 0;
-          return (n: number, b: number) => hooks.onProgress!({ rows: (rows += n), bytes: (bytes += b), totalBytes: input.size });
-        })()
-      : undefined;
-
-    // After a signal the reading stops, but every row already read is labelled and handed on: the
-    // loop runs until labelRows has given back the rows in flight.
-    // Records of a resumed run that are already in the output are read (to reach the rest) but not labelled.
-    const items = resume ? skipFirst(reader.items, resume.rows, (item) => onLabelled?.(1, item.bytes ?? 0)) : reader.items;
-    const windowSize = labeller.windowSize;
-    let position = resume?.rows ?? 0;
-    // A regular file never trickles in (a FIFO may): its windows are all full, so batches depend on positions only (resume).
-    const fixedWindows = typeof req.input === 'string' && isRegularFile(req.input);
-    const dedupe = config.dedupe ? new DedupeCache(config.dedupeTexts) : undefined;
-    if (dedupe && resume?.cache) dedupe.restore(resume.cache.base, resume.cache.last);
-    for await (const item of labeller.labelRows(items, { signal: hooks.signal, onLabelled, fixedWindows, dedupe })) {
-      summary.read += 1;
-      // a row is bad when the reader says so, or when the sink refuses it (eval: unknown gold label)
-      let bad: BadRow | undefined;
-      if ('kind' in item) {
-        bad = item;
-      } else {
-        try {
-          bad = (await sink.accept(item)) ?? undefined;
-        } catch (err) {
-          if (!(err instanceof RowProblem)) throw err;
-          bad = { kind: 'bad', line: item.row.line, code: err.code, reason: err.message, raw: rawRecord(item.row, config.format) };
-        }
-        if (!bad) {
-          if (item.prediction.labelId < 0) summary.empty += 1;
-          else summary.labelled += 1;
-        }
-      }
-      if (bad) {
-        // JSONL has no header: an object without the text key before any object with it is the
-        // same mistake as a missing CSV column (exit 2), not a bad row.
-        if (bad.code === 'TEXT_MISSING' && !reader.stats.textKeySeen && config.onError === 'fail') {
-          throw new LabelError('MISSING_COLUMN', `${bad.reason} (no object read so far has it; --text-column names the key holding the text)`, {
-            file: input.name,
-            line: bad.line,
-          });
-        }
-        if (config.onError === 'fail') throw new LabelError(bad.code, bad.reason, { file: input.name, line: bad.line });
-        summary.rejected += 1;
-        await rejects?.write(bad);
-      }
-      hooks.onRow?.();
-      position += 1;
-      if (req.checkpoint && fixedWindows && position % windowSize === 0) await req.checkpoint(position, summary, rejects, dedupe);
-    }
+    if (config.rejects !== undefined) rejects = new RejectsWriter(config.rejects, req.resume?.rejectsAt);
+    await labelEveryRow(req, input, labeller, reader, sink, rejects, summary);
     summary.blankLines = reader.stats.blankLines;
     if (REGISTRY[config.format].columns === 'keys' && summary.rejected > 0 && reader.stats.textKeySeen === undefined && !hooks.signal?.aborted) {
       throw new LabelError('MISSING_COLUMN', `no object has the text key '${config.textColumn}' (--text-column names the key holding the text)`, {
@@ -288,4 +221,102 @@ export async function runRows(req: RunRequest): Promise<RunSummary> {
     input.stream?.destroy();
     if (typeof req.input === 'string' && input.stream) releasePendingFifoOpen(input.stream as fs.ReadStream, req.input);
   }
+}
+
+type OpenedInput = ReturnType<typeof openInput>;
+
+/** The summary before the first row: zero, or a resumed run's counts so far. */
+function startSummary(name: string, model: string, resume: RunRequest['resume']): RunSummary {
+  const summary: RunSummary = { input: name, model, seconds: 0, read: 0, labelled: 0, rejected: 0, empty: 0, blankLines: 0 };
+  if (resume) {
+    for (const k of ['read', 'labelled', 'rejected', 'empty'] as const) summary[k] = resume.counts[k] ?? 0;
+  }
+  return summary;
+}
+
+/** The reader, once the header is read; undefined when a signal came first. */
+async function openRows(req: RunRequest, input: OpenedInput, info: ModelInfo): Promise<TableReader | undefined> {
+  const { config, hooks } = req;
+  const opening = openReader(input.source, {
+    format: config.format,
+    file: input.name,
+    textColumn: config.textColumn,
+    labelColumn: req.labelColumn,
+    maxRecordBytes: config.maxRecordSize,
+    reservedKeys: req.reservedKeys?.(info),
+  });
+  // A signal while the header is awaited (an idle pipe, a FIFO nobody has opened yet) stops the
+  // run here, with its summary: nothing was read, nothing is written.
+  const reader = await untilAborted(opening, hooks.signal);
+  if (reader === undefined) opening.catch(() => undefined); // fails once its stream is destroyed (runRows)
+  return reader;
+}
+
+/** Rows and bytes finished so far, told to onProgress. */
+function progressOf(hooks: RunRequest['hooks'], totalBytes: number | undefined): ((n: number, b: number) => void) | undefined {
+  if (!hooks.onProgress) return undefined;
+  let rows = 0;
+  let bytes = 0;
+  return (n: number, b: number) => hooks.onProgress!({ rows: (rows += n), bytes: (bytes += b), totalBytes });
+}
+
+/** Every row through the pool into the sink (or, bad, to the --on-error policy), counted in `summary`, with a checkpoint per window. */
+async function labelEveryRow(
+  req: RunRequest,
+  input: OpenedInput,
+  labeller: Labeller,
+  reader: TableReader,
+  sink: RowSink,
+  rejects: RejectsWriter | undefined,
+  summary: RunSummary,
+): Promise<void> {
+  const { config, hooks, resume } = req;
+  const onLabelled = progressOf(hooks, input.size);
+  // After a signal the reading stops, but every row already read is labelled and handed on: the
+  // loop runs until labelRows has given back the rows in flight.
+  // Records of a resumed run that are already in the output are read (to reach the rest) but not labelled.
+  const items = resume ? skipFirst(reader.items, resume.rows, (item) => onLabelled?.(1, item.bytes ?? 0)) : reader.items;
+  const windowSize = labeller.windowSize;
+  let position = resume?.rows ?? 0;
+  // A regular file never trickles in (a FIFO may): its windows are all full, so batches depend on positions only (resume).
+  const fixedWindows = typeof req.input === 'string' && isRegularFile(req.input);
+  const dedupe = config.dedupe ? new DedupeCache(config.dedupeTexts) : undefined;
+  if (dedupe && resume?.cache) dedupe.restore(resume.cache.base, resume.cache.last);
+  for await (const item of labeller.labelRows(items, { signal: hooks.signal, onLabelled, fixedWindows, dedupe })) {
+    summary.read += 1;
+    // a row is bad when the reader says so, or when the sink refuses it (eval: unknown gold label)
+    const bad = 'kind' in item ? item : await acceptRow(item, sink, config.format, summary);
+    if (bad) {
+      // JSONL has no header: an object without the text key before any object with it is the
+      // same mistake as a missing CSV column (exit 2), not a bad row.
+      if (bad.code === 'TEXT_MISSING' && !reader.stats.textKeySeen && config.onError === 'fail') {
+        throw new LabelError('MISSING_COLUMN', `${bad.reason} (no object read so far has it; --text-column names the key holding the text)`, {
+          file: input.name,
+          line: bad.line,
+        });
+      }
+      if (config.onError === 'fail') throw new LabelError(bad.code, bad.reason, { file: input.name, line: bad.line });
+      summary.rejected += 1;
+      await rejects?.write(bad);
+    }
+    hooks.onRow?.();
+    position += 1;
+    if (req.checkpoint && fixedWindows && position % windowSize === 0) await req.checkpoint(position, summary, rejects, dedupe);
+  }
+}
+
+/** A labelled row into the sink, counted as labelled or empty; the row as a bad row when the sink refuses it. */
+async function acceptRow(item: LabelledRow, sink: RowSink, format: Format, summary: RunSummary): Promise<BadRow | undefined> {
+  let bad: BadRow | undefined;
+  try {
+    bad = (await sink.accept(item)) ?? undefined;
+  } catch (err) {
+    if (!(err instanceof RowProblem)) throw err;
+    bad = { kind: 'bad', line: item.row.line, code: err.code, reason: err.message, raw: rawRecord(item.row, format) };
+  }
+  if (!bad) {
+    if (item.prediction.labelId < 0) summary.empty += 1;
+    else summary.labelled += 1;
+  }
+  return bad;
 }
