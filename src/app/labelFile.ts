@@ -11,8 +11,10 @@ import {
   outputNames,
   outputNeedsFile,
   REGISTRY,
+  type FormatDescriptor,
   type PathFormat,
   type RowWriter,
+  type StreamFormat,
   type TableReader,
 } from '../io/formats';
 import { scanJsonlKeys } from '../io/jsonlKeys';
@@ -20,9 +22,9 @@ import { fileOutput, specialOutput, streamOutput, type Output } from '../io/outp
 import { fileFingerprint, folderFingerprint, identityDiff, readState, sizeOf, StateLog, type Checkpoint, type Identity } from '../io/partial';
 import { RunStats } from '../metrics';
 import { fileKey, legacyPartials, OutputLock, partialPaths, resolveOutputTarget, type OutputTarget, type PartialPaths } from '../io/target';
-import { decodeEntries, encodeEntries, type CacheEntry } from '../pipeline/dedupe';
+import { decodeEntries, encodeEntries, type CacheEntry, type DedupeCache } from '../pipeline/dedupe';
 import { normalizeLabelFileOptions, type LabelFileConfig, type LabelFileOptions } from './options';
-import { inputName, isRegularFile, runRows, toRunInput, type InputSpec, type RowSink, type RunRequest, type RunSummary } from './run';
+import { inputName, isRegularFile, runRows, toRunInput, type InputSpec, type RowSink, type RunInput, type RunRequest, type RunSummary } from './run';
 
 // package.json is outside src/ (tsc's rootDir), so it is read at run time rather than imported.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -57,19 +59,54 @@ export async function labelFile(input: InputSpec, output: string | Writable, opt
   const config = normalizeLabelFileOptions(options, inputPath, typeof output === 'string' ? output : undefined);
   const file = inputName(runInput);
   const outputName = typeof output === 'string' ? output : output === process.stdout ? '<stdout>' : '<stream>';
+  const inputColumns = inputColumnsOf(config, file, seekable ? inputPath : undefined);
+  const run = runnerOf(config, runInput, options, outputName);
+  const tableSink = tableSinkOf(config, inputColumns);
 
-  /** The input's columns as the output has them: JSONL to a table needs every key of every object (a file can be read twice). */
-  const inputColumns = async (reader: TableReader, info: ModelInfo): Promise<string[] | undefined> => {
+  if (typeof output !== 'string' || output === '-') {
+    if (typeof output === 'string') throw new LabelError('USAGE', "give labelFile() a stream to write to stdout, not '-'");
+    const written = REGISTRY[config.outputFormat];
+    if (written.needsPath) throw outputNeedsFile(written);
+    return runInto(streamOutput(output), run, tableSink);
+  }
+
+  // Before any work: a bad output path is a set-up error (exit 2), not a failure after the labelling.
+  const target = resolveOutputTarget(output);
+  checkDistinct(output, target.kind === 'file' ? target.final : target.path, inputPath, config.rejects);
+  if (target.kind === 'special') {
+    if (config.resume)
+      throw new LabelError('USAGE', `-o names ${target.what}, which is written directly: there is no partial output to resume`, { file: output });
+    const written = REGISTRY[config.outputFormat];
+    if (written.needsPath)
+      throw new LabelError('USAGE', `-o names ${target.what}: ${written.title} output needs a regular file (${written.why.write})`, { file: output });
+    return runInto(specialOutput(target.path, target.fd), run, tableSink);
+  }
+  return labelToFile(config, target, inputPath, file, options, run, tableSink, inputColumns);
+}
+
+type InputColumns = (reader: TableReader, info: ModelInfo) => Promise<string[] | undefined>;
+type TableSink = (out: Output & { sync?: (w: RowWriter) => Promise<number> }, headerWritten?: boolean) => MakeSink;
+
+/**
+ * The input's columns as the output has them: JSONL to a table needs every key of every object
+ * (`seekablePath`: a file, which can be read twice).
+ */
+function inputColumnsOf(config: LabelFileConfig, file: string, seekablePath: string | undefined): InputColumns {
+  return async (reader, info) => {
     const names = outputNames(config, info.id2label);
     checkOutputNames(names, reader.columns, file);
     checkDistinctColumns(reader.columns, config.outputFormat, file);
     // Only a format that knows its columns from its objects' keys (JSONL) written as one that needs them up front.
-    if (REGISTRY[config.format].columns !== 'keys' || REGISTRY[config.outputFormat].columns === 'keys' || !seekable) return reader.columns;
-    const keys = await scanJsonlKeys(inputPath!, config.maxRecordSize);
+    if (REGISTRY[config.format].columns !== 'keys' || REGISTRY[config.outputFormat].columns === 'keys' || seekablePath === undefined) return reader.columns;
+    const keys = await scanJsonlKeys(seekablePath, config.maxRecordSize);
     checkOutputNames(names, keys, file);
     return keys;
   };
-  const run: Runner = async (makeSink, extra = {}, below = { n: 0 }, prefill) => {
+}
+
+/** The run of labelFile, into whichever sink: --min-confidence applied to each row, the statistics gathered (--report). */
+function runnerOf(config: LabelFileConfig, runInput: RunInput, options: LabelFileOptions, outputName: string): Runner {
+  return async (makeSink, extra = {}, below = { n: 0 }, prefill) => {
     const min = config.minConfidence;
     let stats: RunStats | undefined;
     const summary = await runRows({
@@ -102,9 +139,11 @@ export async function labelFile(input: InputSpec, output: string | Writable, opt
     summary.stats = stats?.report();
     return summary;
   };
-  /** CSV, TSV or JSONL rows into `out`. */
-  const tableSink =
-    (out: Output & { sync?: (w: RowWriter) => Promise<number> }, headerWritten = false): MakeSink =>
+}
+
+/** CSV, TSV or JSONL rows into `out`. */
+function tableSinkOf(config: LabelFileConfig, inputColumns: InputColumns): TableSink {
+  return (out, headerWritten = false) =>
     async (reader, info) => {
       const writer = createRowWriter(out.stream, {
         format: config.outputFormat,
@@ -120,36 +159,15 @@ export async function labelFile(input: InputSpec, output: string | Writable, opt
         size: out.sync ? () => out.sync!(writer) : undefined,
       };
     };
+}
 
-  if (typeof output !== 'string' || output === '-') {
-    if (typeof output === 'string') throw new LabelError('USAGE', "give labelFile() a stream to write to stdout, not '-'");
-    const written = REGISTRY[config.outputFormat];
-    if (written.needsPath) throw outputNeedsFile(written);
-    const out = streamOutput(output);
-    try {
-      return await run(tableSink(out));
-    } finally {
-      out.discard();
-    }
+/** A stream or a device (written directly): the run into it, the output let go of however it ends. */
+async function runInto(out: Output, run: Runner, tableSink: TableSink): Promise<RunSummary> {
+  try {
+    return await run(tableSink(out));
+  } finally {
+    out.discard();
   }
-
-  // Before any work: a bad output path is a set-up error (exit 2), not a failure after the labelling.
-  const target = resolveOutputTarget(output);
-  checkDistinct(output, target.kind === 'file' ? target.final : target.path, inputPath, config.rejects);
-  if (target.kind === 'special') {
-    if (config.resume)
-      throw new LabelError('USAGE', `-o names ${target.what}, which is written directly: there is no partial output to resume`, { file: output });
-    const written = REGISTRY[config.outputFormat];
-    if (written.needsPath)
-      throw new LabelError('USAGE', `-o names ${target.what}: ${written.title} output needs a regular file (${written.why.write})`, { file: output });
-    const out = specialOutput(target.path, target.fd);
-    try {
-      return await run(tableSink(out));
-    } finally {
-      out.discard();
-    }
-  }
-  return labelToFile(config, target, inputPath, file, options, run, tableSink, inputColumns);
 }
 
 /** -o, --rejects and the input must be three different files: one would overwrite the other. */
@@ -250,21 +268,14 @@ async function labelToFile(
   file: string,
   options: LabelFileOptions,
   run: Runner,
-  tableSink: (out: Output & { sync?: (w: RowWriter) => Promise<number> }, headerWritten?: boolean) => MakeSink,
-  inputColumns: (reader: TableReader, info: ModelInfo) => Promise<string[] | undefined>,
+  tableSink: TableSink,
+  inputColumns: InputColumns,
 ): Promise<RunSummary> {
   const output = target.path;
   const paths = partialPaths(target.final);
   const written = REGISTRY[config.outputFormat];
   const rereadable = inputPath !== undefined && isRegularFile(inputPath);
-  if (config.resume && !rereadable) {
-    throw new LabelError('USAGE', '--resume needs an input that can be read again from its start (a file), not stdin, a pipe or a device', { file });
-  }
-  if (config.resume && written.needsPath) {
-    throw new LabelError('USAGE', `${written.title} output cannot be resumed (${written.why.whole}): start over with --restart, or write CSV, TSV or JSONL`, {
-      file: output,
-    });
-  }
+  if (config.resume) checkResumable(rereadable, written, file, output);
   const legacy = legacyPartials(target.final);
   if (legacy.length > 0) {
     options.onWarning?.(`${legacy.join(', ')}: left by an earlier version of emotion-label (named after its process id); never read, safe to delete`);
@@ -274,7 +285,6 @@ async function labelToFile(
   try {
     const hasPartial = fs.existsSync(paths.partial);
     let state = readState(paths.state);
-    const lastOf = (st: typeof state) => (st && st !== 'unreadable' ? st.checkpoints[st.checkpoints.length - 1] : undefined);
     // Killed right after the rename: the output is in place, only the state file is left.
     const stale = lastOf(state);
     if (!hasPartial && stale?.done && sizeOf(target.final) === stale.output) {
@@ -288,138 +298,227 @@ async function labelToFile(
       fs.rmSync(paths.partial, { force: true });
       fs.rmSync(paths.state, { force: true });
     } else if ((hasPartial || state !== undefined) && !config.resume) {
-      const last = lastOf(state);
-      const what = last?.done
-        ? 'every row of an earlier run, which stopped before renaming it into place'
-        : last
-          ? `the first ${last.rows} rows of an earlier run that stopped early`
-          : 'the output of an earlier run that stopped early';
-      throw new LabelError(
-        'OUTPUT_PARTIAL',
-        `${hasPartial ? paths.partial : paths.state} holds ${what}: ${
-          written.needsPath
-            ? `${written.title} output cannot be resumed; discard it and start over with --restart`
-            : 'continue it with --resume (same input, model and options), or discard it and start over with --restart'
-        }`,
-        { file: output },
-      );
+      throw partialInTheWay(state, hasPartial, paths, written, output);
     }
     const identity: Identity = rereadable ? runIdentity(config, inputPath!) : { input: `${file} (cannot be read again)` };
 
     let from: Checkpoint | undefined;
     if (config.resume && (hasPartial || state !== undefined)) {
-      if (state === undefined || state === 'unreadable') {
-        throw new LabelError(
-          'OUTPUT_PARTIAL',
-          `${paths.partial} has no readable state file (${paths.state}), so it cannot be continued: start over with --restart`,
-          { file: output },
-        );
-      }
-      const diff = identityDiff(state.identity, identity);
-      if (diff.length > 0) {
-        throw new LabelError(
-          'OUTPUT_PARTIAL',
-          `${paths.partial} is not the output of this run (${diff.join('; ')}); it was left as it is: run as before to continue it, or start over with --restart`,
-          { file: output },
-        );
-      }
-      const last = state.checkpoints[state.checkpoints.length - 1];
-      if (last?.done) return finishRename(last, paths, target.final, config, file);
-      // The last checkpoint the files still hold whole (after a lost write, an earlier one).
-      const outSize = sizeOf(paths.partial);
-      const rejSize = config.rejects === undefined ? 0 : sizeOf(config.rejects);
-      const at = state.checkpoints.map((c) => c.output <= outSize && c.rejects <= rejSize).lastIndexOf(true);
-      if (at >= 0)
-        from = { ...state.checkpoints[at], cacheBase: config.dedupe ? encodeEntries(cacheBefore(state.checkpoints, at, config.dedupeTexts)) : undefined };
+      const point = resumePoint(state, identity, paths, config, output);
+      if ('finished' in point) return finishRename(point.finished, paths, target.final, config, file);
+      from = point.from;
     }
 
     if (written.needsPath) return await labelToPath(written, config, target.final, paths.partial, run, inputColumns);
-
-    // A resume keeps only its checkpoint: what came after it (a torn last record among it) is cut off.
-    let log = from ? StateLog.rewrite(paths.state, identity, [from]) : StateLog.create(paths.state, identity);
-    // Texts journaled since the last snapshot of the cache: past twice its size, the next checkpoint is a snapshot.
-    let journaled = 0;
-    const below = { n: from?.counts.below ?? 0 };
-    let final: Checkpoint | undefined;
-    let rejectsSize = from?.rejects ?? 0;
-    let sized: (() => Promise<number>) | undefined;
-    const out = fileOutput(output, paths.partial, target.final, {
-      resumeAt: from?.output,
-      beforeRename: (size) => {
-        log.append({ ...final!, output: size, rejects: config.rejects === undefined ? 0 : sizeOf(config.rejects), done: true });
-        log.close();
-        crashPoint('before-rename');
-      },
-      afterRename: () => {
-        crashPoint('after-rename');
-        fs.rmSync(paths.state, { force: true });
-      },
-    });
-    try {
-      return await run(
-        async (reader, info) => {
-          const sink = await tableSink(out, from !== undefined && from.output > 0)(reader, info);
-          sized = sink.size;
-          return {
-            ...sink,
-            finish: (summary: RunSummary) => {
-              final = { rows: summary.read, output: 0, rejects: rejectsSize, counts: { ...countsOf(summary, below.n), blankLines: summary.blankLines } };
-              return sink.finish(summary);
-            },
-          };
-        },
-        {
-          resume: from
-            ? {
-                rows: from.rows,
-                counts: from.counts,
-                rejectsAt: config.rejects === undefined ? undefined : from.rejects,
-                cache: config.dedupe ? { base: decodeEntries(from.cacheBase), last: decodeEntries(from.cache) } : undefined,
-              }
-            : undefined,
-          checkpoint: async (rows, summary, rejects, cache) => {
-            // the bytes first, then the line that counts them: a kill in between leaves the previous checkpoint
-            const size = await sized!();
-            rejectsSize = rejects ? await rejects.sync() : 0;
-            const c: Checkpoint = { rows, output: size, rejects: rejectsSize, counts: countsOf(summary, below.n) };
-            if (!cache) return log.append(c);
-            c.cache = encodeEntries(cache.committed);
-            journaled += cache.committed.length;
-            if (journaled <= 2 * cache.capacity) return log.append(c);
-            log.close();
-            log = StateLog.rewrite(paths.state, identity, [{ ...c, cacheBase: encodeEntries(cache.beforeLastCommit()) }]);
-            journaled = 0;
-          },
-        },
-        below,
-        // the statistics (--report) cover the whole output: the rows already written are read back
-        from && from.output > 0
-          ? async (stats) => {
-              for await (const w of written.readBack(paths.partial, {
-                labelName: config.labelName,
-                confidenceName: config.confidenceName,
-                bytes: from!.output,
-                maxRecordSize: config.maxRecordSize,
-              })) {
-                stats.addWritten(w.label, w.confidence);
-              }
-            }
-          : undefined,
-      );
-    } catch (err) {
-      // A bad row (--on-error fail) or a set-up problem: a rerun would stop at the same place, so nothing is kept.
-      if (err instanceof LabelError && err.exitCode <= 2) {
-        log.close();
-        out.remove();
-        fs.rmSync(paths.state, { force: true });
-      }
-      throw err;
-    } finally {
-      log.close();
-      out.discard();
-    }
+    return await labelThroughPartial(written, config, target, paths, identity, from, run, tableSink);
   } finally {
     lock.release();
+  }
+}
+
+/** --resume needs an input read again from its start and an output format written as it goes. */
+function checkResumable(rereadable: boolean, written: FormatDescriptor, file: string, output: string): void {
+  if (!rereadable) {
+    throw new LabelError('USAGE', '--resume needs an input that can be read again from its start (a file), not stdin, a pipe or a device', { file });
+  }
+  if (written.needsPath) {
+    throw new LabelError('USAGE', `${written.title} output cannot be resumed (${written.why.whole}): start over with --restart, or write CSV, TSV or JSONL`, {
+      file: output,
+    });
+  }
+}
+
+type State = ReturnType<typeof readState>;
+
+/** The state file's last checkpoint, if it has one. */
+const lastOf = (st: State): Checkpoint | undefined => (st && st !== 'unreadable' ? st.checkpoints[st.checkpoints.length - 1] : undefined);
+
+/** Without --resume or --restart: what an earlier run left at -o is not overwritten. */
+function partialInTheWay(state: State, hasPartial: boolean, paths: PartialPaths, written: FormatDescriptor, output: string): LabelError {
+  const last = lastOf(state);
+  const what = last?.done
+    ? 'every row of an earlier run, which stopped before renaming it into place'
+    : last
+      ? `the first ${last.rows} rows of an earlier run that stopped early`
+      : 'the output of an earlier run that stopped early';
+  return new LabelError(
+    'OUTPUT_PARTIAL',
+    `${hasPartial ? paths.partial : paths.state} holds ${what}: ${
+      written.needsPath
+        ? `${written.title} output cannot be resumed; discard it and start over with --restart`
+        : 'continue it with --resume (same input, model and options), or discard it and start over with --restart'
+    }`,
+    { file: output },
+  );
+}
+
+/**
+ * --resume with an earlier run's files: where to go on from (its last checkpoint the files still
+ * hold whole; none: from the start), or `finished` when it wrote every row and died before the rename.
+ */
+function resumePoint(
+  state: State,
+  identity: Identity,
+  paths: PartialPaths,
+  config: LabelFileConfig,
+  output: string,
+): { finished: Checkpoint } | { from: Checkpoint | undefined } {
+  if (state === undefined || state === 'unreadable') {
+    throw new LabelError(
+      'OUTPUT_PARTIAL',
+      `${paths.partial} has no readable state file (${paths.state}), so it cannot be continued: start over with --restart`,
+      {
+        file: output,
+      },
+    );
+  }
+  const diff = identityDiff(state.identity, identity);
+  if (diff.length > 0) {
+    throw new LabelError(
+      'OUTPUT_PARTIAL',
+      `${paths.partial} is not the output of this run (${diff.join('; ')}); it was left as it is: run as before to continue it, or start over with --restart`,
+      { file: output },
+    );
+  }
+  const last = state.checkpoints[state.checkpoints.length - 1];
+  if (last?.done) return { finished: last };
+  // The last checkpoint the files still hold whole (after a lost write, an earlier one).
+  const outSize = sizeOf(paths.partial);
+  const rejSize = config.rejects === undefined ? 0 : sizeOf(config.rejects);
+  const at = state.checkpoints.map((c) => c.output <= outSize && c.rejects <= rejSize).lastIndexOf(true);
+  if (at < 0) return { from: undefined };
+  return { from: { ...state.checkpoints[at], cacheBase: config.dedupe ? encodeEntries(cacheBefore(state.checkpoints, at, config.dedupeTexts)) : undefined } };
+}
+
+/**
+ * CSV, TSV or JSONL through FILE.partial (from checkpoint `from` on a resume), a checkpoint per
+ * window in FILE.partial.json, renamed into place at the end. A bad row (--on-error fail) or a
+ * set-up problem removes both: a rerun would stop at the same place.
+ */
+async function labelThroughPartial(
+  written: StreamFormat,
+  config: LabelFileConfig,
+  target: Extract<OutputTarget, { kind: 'file' }>,
+  paths: PartialPaths,
+  identity: Identity,
+  from: Checkpoint | undefined,
+  run: Runner,
+  tableSink: TableSink,
+): Promise<RunSummary> {
+  const journal = new Journal(paths.state, identity, from);
+  const below = { n: from?.counts.below ?? 0 };
+  let final: Checkpoint | undefined;
+  let rejectsSize = from?.rejects ?? 0;
+  let sized: (() => Promise<number>) | undefined;
+  const out = fileOutput(target.path, paths.partial, target.final, {
+    resumeAt: from?.output,
+    beforeRename: (size) => {
+      journal.append({ ...final!, output: size, rejects: config.rejects === undefined ? 0 : sizeOf(config.rejects), done: true });
+      journal.close();
+      crashPoint('before-rename');
+    },
+    afterRename: () => {
+      crashPoint('after-rename');
+      fs.rmSync(paths.state, { force: true });
+    },
+  });
+  try {
+    return await run(
+      async (reader, info) => {
+        const sink = await tableSink(out, from !== undefined && from.output > 0)(reader, info);
+        sized = sink.size;
+        return {
+          ...sink,
+          finish: (summary: RunSummary) => {
+            final = { rows: summary.read, output: 0, rejects: rejectsSize, counts: { ...countsOf(summary, below.n), blankLines: summary.blankLines } };
+            return sink.finish(summary);
+          },
+        };
+      },
+      {
+        resume: from ? resumeOf(from, config) : undefined,
+        checkpoint: async (rows, summary, rejects, cache) => {
+          // the bytes first, then the line that counts them: a kill in between leaves the previous checkpoint
+          const size = await sized!();
+          rejectsSize = rejects ? await rejects.sync() : 0;
+          journal.checkpoint({ rows, output: size, rejects: rejectsSize, counts: countsOf(summary, below.n) }, cache);
+        },
+      },
+      below,
+      // the statistics (--report) cover the whole output: the rows already written are read back
+      from && from.output > 0 ? (stats) => readBack(stats, written, paths.partial, from, config) : undefined,
+    );
+  } catch (err) {
+    // A bad row (--on-error fail) or a set-up problem: a rerun would stop at the same place, so nothing is kept.
+    if (err instanceof LabelError && err.exitCode <= 2) {
+      journal.close();
+      out.remove();
+      fs.rmSync(paths.state, { force: true });
+    }
+    throw err;
+  } finally {
+    journal.close();
+    out.discard();
+  }
+}
+
+/** What runRows takes of a resumed run: the rows to pass over, the counts, the rejects file's end and the dedupe cache. */
+function resumeOf(from: Checkpoint, config: LabelFileConfig): RunRequest['resume'] {
+  return {
+    rows: from.rows,
+    counts: from.counts,
+    rejectsAt: config.rejects === undefined ? undefined : from.rejects,
+    cache: config.dedupe ? { base: decodeEntries(from.cacheBase), last: decodeEntries(from.cache) } : undefined,
+  };
+}
+
+/** The statistics of the rows a resumed run's partial already holds (up to its checkpoint), read back from it. */
+async function readBack(stats: RunStats, written: StreamFormat, partial: string, from: Checkpoint, config: LabelFileConfig): Promise<void> {
+  for await (const w of written.readBack(partial, {
+    labelName: config.labelName,
+    confidenceName: config.confidenceName,
+    bytes: from.output,
+    maxRecordSize: config.maxRecordSize,
+  })) {
+    stats.addWritten(w.label, w.confidence);
+  }
+}
+
+/**
+ * FILE.partial.json as the run goes: a checkpoint per window; with --dedupe each carries the texts
+ * its window committed, and past twice the cache's size of them the file is rewritten from a
+ * snapshot of the cache (so a resume reads a bounded journal).
+ */
+class Journal {
+  private log: StateLog;
+  /** Texts journaled since the last snapshot of the cache. */
+  private journaled = 0;
+
+  constructor(
+    private readonly file: string,
+    private readonly identity: Identity,
+    from: Checkpoint | undefined,
+  ) {
+    // A resume keeps only its checkpoint: what came after it (a torn last record among it) is cut off.
+    this.log = from ? StateLog.rewrite(file, identity, [from]) : StateLog.create(file, identity);
+  }
+
+  append(c: Checkpoint): void {
+    this.log.append(c);
+  }
+
+  checkpoint(c: Checkpoint, cache: DedupeCache | undefined): void {
+    if (!cache) return this.log.append(c);
+    c.cache = encodeEntries(cache.committed);
+    this.journaled += cache.committed.length;
+    if (this.journaled <= 2 * cache.capacity) return this.log.append(c);
+    this.log.close();
+    this.log = StateLog.rewrite(this.file, this.identity, [{ ...c, cacheBase: encodeEntries(cache.beforeLastCommit()) }]);
+    this.journaled = 0;
+  }
+
+  close(): void {
+    this.log.close();
   }
 }
 
