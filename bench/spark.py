@@ -139,7 +139,8 @@ def main():
         cli = runs[0]["wall_s"]
         for x in runs[1:]:
             print(f"  round {rnd}, {x['partitions']} partitions: {cli / x['wall_s']:.3f} | {cli / x['job_s']:.3f}")
-    lo, hi = min(parts), max(parts)
+    counts = [p for p in parts if isinstance(p, int)]  # "default" has no count of its own
+    lo, hi = (min(counts), max(counts)) if counts else (0, 0)
     m = re.match(r"local\[(\d+)", a.master)
     cores = int(m.group(1)) if m else os.cpu_count()
     if lo != hi:

@@ -277,6 +277,7 @@ describeSpark('Spark job (integrations/spark/label.py)', () => {
     parquetTexts: path.join(tmp, 'typed-texts.jsonl'),
     bad: path.join(tmp, 'bad.csv'),
     good: path.join(tmp, 'good.csv'),
+    few: path.join(tmp, 'few.csv'),
   });
   function typedRows(): Record<string, unknown>[] {
     const sample = fs
@@ -310,12 +311,18 @@ describeSpark('Spark job (integrations/spark/label.py)', () => {
       lines.push(i === BAD_LINE - 1 ? `${i},this row has,one field,too many` : `${i},i feel ${i % 3 ? 'happy' : 'sad'} today number ${i},n${i}`);
     fs.writeFileSync(f.bad, lines.join('\n') + '\n');
     fs.writeFileSync(f.good, 'id,text\n' + Array.from({ length: 50 }, (_, i) => `${i},i feel fine ${i}\n`).join(''));
+    fs.writeFileSync(f.few, 'id,text\n' + Array.from({ length: 200 }, (_, i) => `${i},i feel ${i % 2 ? 'fine' : 'sad'} ${i}\n`).join(''));
     fs.mkdirSync(path.join(tmp, 'flaky'));
     fs.mkdirSync(path.join(tmp, 'always'));
     const q = queue(2);
     const tiny = ['--model', TINY_BERT];
     const all: Record<string, Promise<Run>> = {
       onesplit: q(() => submit([f.good, path.join(tmp, 'onesplit-out'), ...tiny, '--command', COMMAND])),
+      fewsplits: q(() =>
+        submit([f.few, path.join(tmp, 'fewsplits-out'), ...tiny, '--command', COMMAND], {
+          conf: ['spark.sql.files.maxPartitionBytes=2000', 'spark.sql.files.openCostInBytes=0'],
+        }),
+      ),
       csv: q(() => submit([path.join(SAMPLES, 'sample.csv'), path.join(tmp, 'csv-out'), '--multiline', '--scores', ...tiny, '--command', COMMAND])),
       jsonl: q(() => submit([f.typedJsonl, path.join(tmp, 'jsonl-out'), '--partitions', '3', ...tiny, '--command', COMMAND])),
       parquet: q(() => submit([f.parquet, path.join(tmp, 'parquet-out'), '--partitions', '2', '--scores', ...tiny, '--command', COMMAND])),
@@ -389,6 +396,14 @@ describeSpark('Spark job (integrations/spark/label.py)', () => {
       expectSameLabels({ ...g, label: g.label || null, confidence: g.confidence || null }, w, w.label === null ? [] : SCORE_KEYS);
     });
   });
+
+  test('local[2], defaults, an input of a few uneven splits: cut into 4 ranges per task slot, rows stay in input order', async () => {
+    const r = await job('fewsplits');
+    expect(r.code).toBe(0);
+    expect(ours(r)).toMatch(/[2-7] partitions for 2 task slots: cut into 8 of about equal size, in input order/);
+    expect(ours(r)).toContain('read 200, labelled 200, rejected 0; 8 partitions');
+    expect(readCsvDir(path.join(tmp, 'fewsplits-out')).map((g) => g.id)).toEqual(Array.from({ length: 200 }, (_, i) => String(i)));
+  }, 900_000);
 
   test("local[2], defaults, a one-split input: its one task's CLI gets both cores; rows stay in input order", async () => {
     const r = await job('onesplit');
