@@ -182,8 +182,8 @@ def cmd_mix(a):
     work = Path(a.work)
     pool = pd.read_pickle(work / "pool.pkl")
     sc = pd.read_csv(a.scores, keep_default_na=False).set_index("idx")
-    labels = ["sadness", "joy", "love", "anger", "fear", "surprise"]
-    v2 = sc[[f"score_{l}" for l in labels]].to_numpy(np.float64)
+    from fast_model import LABELS  # the embedded models' id order, as the pool's t0..t5
+    v2 = sc[[f"score_{l}" for l in LABELS]].to_numpy(np.float64)
     idx = sc.index.to_numpy()
     m = rows_of(pool, a.rows)
     assert m.loc[idx].all() and len(idx) == m.sum(), "the scores are not for the chosen rows"
