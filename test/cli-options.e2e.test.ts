@@ -166,3 +166,21 @@ describe('the embedded models by name', () => {
     expect(byName.stdout.split('\n')[0]).toBe('id,text,note,label,confidence,score_sadness,score_joy,score_love,score_anger,score_fear,score_surprise');
   });
 });
+
+describe('the dedupe cache and --scores', () => {
+  test('a text repeated windows later (answered from the cache) gets the same probabilities as with --no-dedupe', async () => {
+    // 10,000 rows: windows of 4,096, so the second half repeats texts the first window committed
+    const texts = Array.from({ length: 5000 }, (_, i) => `text number ${i} is ${i % 3 === 0 ? 'happy' : 'sad'}`);
+    const file = write('repeats.csv', 'text\n' + [...texts, ...texts].join('\n') + '\n');
+    const cached = await runCli([file, ...model, '--scores']);
+    const fresh = await runCli([file, ...model, '--scores', '--no-dedupe']);
+    expect(cached.code).toBe(0);
+    expect(fresh.code).toBe(0);
+    const rows = parse(cached.stdout, { columns: true }) as Record<string, string>[];
+    expect(rows).toHaveLength(10000);
+    expect(Object.keys(rows[0])).toEqual(expect.arrayContaining(['score_sadness', 'score_joy']));
+    for (let i = 0; i < 5000; i++) expect(rows[5000 + i]).toEqual(rows[i]);
+    expect(rows.every((r) => r.score_joy !== '')).toBe(true);
+    expect(cached.stdout).toBe(fresh.stdout);
+  });
+});

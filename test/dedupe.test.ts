@@ -104,6 +104,38 @@ describe('dedupe: each distinct text labelled once', () => {
     expect(runner.seen.length).toBeGreaterThan(new Set(runner.seen).size);
   });
 
+  test('eviction over many commits: always the oldest first, as a plain first-in first-out list of the same keys', () => {
+    const capacity = 50;
+    const cache = new DedupeCache(capacity);
+    const reference: string[] = [];
+    let next = 0;
+    for (let round = 0; round < 40; round++) {
+      const entries: CacheEntry[] = [];
+      for (let i = 0; i < (round * 7) % 23; i++) entries.push([`t${next++}`, { labelId: 0, confidence: next }]);
+      const before = [...reference];
+      cache.commit(entries);
+      reference.push(...entries.map(([k]) => k));
+      reference.splice(0, Math.max(0, reference.length - capacity));
+      expect(cache.size).toBe(reference.length);
+      expect(cache.beforeLastCommit().map(([k]) => k)).toEqual(before);
+      cache.begin();
+      const { find } = cache.begin();
+      for (const k of reference) expect(find(k)).toBeDefined();
+      for (const k of before.filter((b) => !reference.includes(b))) expect(find(k)).toBeUndefined();
+    }
+  });
+
+  test('probabilities are kept only when asked for (keepScores): without, an entry is its label and confidence', async () => {
+    const items = itemsOf(400);
+    for (const keepScores of [true, false]) {
+      const cache = new DedupeCache(1000, keepScores);
+      const committed: CacheEntry[] = [];
+      await run(items, cache, (c) => committed.push(...c.committed));
+      expect(committed.length).toBeGreaterThan(0);
+      for (const [, p] of committed) expect(p.scores === undefined).toBe(!keepScores);
+    }
+  });
+
   test('keys: a SHA-256 of the text, so that texts of any size cost one 22-character key', () => {
     expect(textKey('i am happy')).toHaveLength(22);
     expect(textKey('x'.repeat(1 << 20))).toHaveLength(22);

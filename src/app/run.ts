@@ -280,7 +280,8 @@ async function labelEveryRow(
   let position = resume?.rows ?? 0;
   // A regular file never trickles in (a FIFO may): its windows are all full, so batches depend on positions only (resume).
   const fixedWindows = typeof req.input === 'string' && isRegularFile(req.input);
-  const dedupe = config.dedupe ? new DedupeCache(config.dedupeTexts) : undefined;
+  // a cached text's probabilities are kept only where they are shown (--scores; eval never shows them)
+  const dedupe = config.dedupe ? new DedupeCache(config.dedupeTexts, 'scores' in config && config.scores === true) : undefined;
   if (dedupe && resume?.cache) dedupe.restore(resume.cache.base, resume.cache.last);
   for await (const item of labeller.labelRows(items, { signal: hooks.signal, onLabelled, fixedWindows, dedupe })) {
     summary.read += 1;

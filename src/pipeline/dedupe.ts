@@ -35,6 +35,14 @@ export function textKey(text: string): string {
 
 export class DedupeCache {
   private readonly map = new Map<string, Prediction>();
+  /**
+   * The map's keys in insertion order from `head` on: the oldest is `order[head]`. Taking it from
+   * `map.keys().next()` instead cost a new iterator per eviction, which starts at the map's first
+   * slot and steps over every entry deleted since the table was last rebuilt (the dedupe commit was
+   * 16-19% of the main thread at 100,000 distinct rows; bench/README.md, "Fast model").
+   */
+  private order: string[] = [];
+  private head = 0;
   /** The previous window's new texts, answered or not. */
   private previous = new Map<string, PromiseLike<Prediction>>();
   /** Entries the last commit pushed out, oldest first (a snapshot before that commit needs them). */
@@ -43,7 +51,15 @@ export class DedupeCache {
   /** A resumed run's last window: committed when the run's first window has been started. */
   deferred?: CacheEntry[];
 
-  constructor(readonly capacity: number = DEFAULT_DEDUPE_TEXTS) {}
+  /**
+   * @param keepScores whether an entry keeps the text's probabilities (output with --scores, the
+   *   library): without them an entry is its label and confidence only, and the journal a third of
+   *   the size (a Float32Array of its own per entry cost main-thread time and GC at every miss).
+   */
+  constructor(
+    readonly capacity: number = DEFAULT_DEDUPE_TEXTS,
+    readonly keepScores = true,
+  ) {}
 
   get size(): number {
     return this.map.size;
@@ -61,12 +77,19 @@ export class DedupeCache {
   commit(entries: CacheEntry[]): void {
     this.evicted = [];
     for (const [key, p] of entries) {
+      const size = this.map.size;
       this.map.set(key, p);
+      if (this.map.size === size) continue; // a key already held keeps its place (commits hold new texts only)
+      this.order.push(key);
       if (this.map.size > this.capacity) {
-        const oldest = this.map.keys().next().value as string;
+        const oldest = this.order[this.head++];
         this.evicted.push([oldest, this.map.get(oldest)!]);
         this.map.delete(oldest);
       }
+    }
+    if (this.head >= this.capacity) {
+      this.order = this.order.slice(this.head);
+      this.head = 0;
     }
     this.lastCommit = entries;
   }
@@ -91,6 +114,8 @@ export class DedupeCache {
   restore(base: CacheEntry[], last: CacheEntry[]): void {
     this.map.clear();
     for (const [key, p] of base.slice(Math.max(0, base.length - this.capacity))) this.map.set(key, p);
+    this.order = [...this.map.keys()];
+    this.head = 0;
     this.previous = new Map(last.map(([key, p]) => [key, Promise.resolve(p)]));
     this.deferred = last;
   }

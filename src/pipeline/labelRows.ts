@@ -130,10 +130,11 @@ async function labelWindow(
     onLabelled?.(known.length, sorted.knownBytes);
   }
   // copies: a subarray would keep its whole share's scores alive as long as the entry lives
+  const keepScores = dedupe?.keepScores ?? false;
   const misses: CacheEntry[] = view
     ? todo.map((i, j) => {
         const p = (out[i] as LabelledRow).prediction;
-        return [missKeys[j], { labelId: p.labelId, confidence: p.confidence, scores: p.scores?.slice() }];
+        return [missKeys[j], { labelId: p.labelId, confidence: p.confidence, scores: keepScores ? p.scores?.slice() : undefined }];
       })
     : [];
   return { out, misses };
