@@ -1,7 +1,7 @@
 // The model's ceiling and the CLI on the same distinct texts, back to back, and their ratio.
 //
 //   npm run build
-//   node bench/ceiling.mjs [--models fast,default] [--rows 100000] [--default-rows 10000] [--runs 1]
+//   node bench/ceiling.mjs [--models fast,default] [--rows 300000] [--default-rows 10000] [--runs 1]
 //                          [--cli FILE] [--cli-args "..."] [--json FILE]
 //
 // For each model (an embedded model's name or a directory) and each run:
@@ -14,6 +14,8 @@
 //  * CLI: `node bin/emotion-label.js distinct-N.csv -o out.csv --no-progress --model M`, whole
 //    process; its start-up is the median wall time of 3 runs on a 1-row file (the input's first
 //    row), and rows/s after start-up = rows / (wall - start-up).
+//  * the ceiling is run before and after the CLI and the two are averaged (both printed: their
+//    spread is how far the machine's speed drifted during the run);
 //  * ratio = CLI rows/s after start-up ÷ ceiling rows/s; beside it the ceiling's CPU per row ÷ the
 //    CLI's after start-up, which other processes on the cores disturb less than wall time.
 // Also per run: CPU seconds (user+sys) and the main thread's own CPU µs per row (from
@@ -68,14 +70,14 @@ async function main() {
   const { loadTokenizer } = require(path.join(repo, 'dist/tokenizer/index.js'));
 
   const models = opt('models', 'fast,default').split(',');
-  const rowsFast = Number(opt('rows', 100000));
+  const rowsFast = Number(opt('rows', 300000));
   const rowsDefault = Number(opt('default-rows', 10000));
   const runs = Number(opt('runs', 1));
   const cliBin = path.resolve(opt('cli', path.join(repo, 'bin/emotion-label.js')));
   const cliArgs = opt('cli-args', '').split(' ').filter(Boolean);
   const jsonOut = opt('json', undefined);
   const cores = Number(opt('cores', os.availableParallelism?.() ?? os.cpus().length));
-  const BATCH = 16;
+  const BATCH = Number(opt('batch', 16));
 
   const embedded = { default: path.join(repo, 'model'), fast: path.join(repo, 'model-fast') };
   const modelDir = (m) => embedded[m] ?? path.resolve(m);
@@ -189,16 +191,28 @@ async function main() {
       const n = model === 'default' ? rowsDefault : rowsFast;
       const input = distinctCsvInput(n);
       const texts = parse(fs.readFileSync(input), { columns: true }).map((x) => x.text);
+      // the ceiling before and after the CLI, and their mean: a machine whose speed drifts (a
+      // virtual machine's host, other processes) moves both ends, and the spread shows by how much
       const loadC = loadavg();
-      const c = await ceiling(modelDir(model), texts);
+      const c1 = await ceiling(modelDir(model), texts);
       const k = await cli(model, input, n);
+      const c2 = await ceiling(modelDir(model), texts);
+      const c = {
+        rows: n,
+        wall: (c1.wall + c2.wall) / 2,
+        rowsPerS: (c1.rowsPerS + c2.rowsPerS) / 2,
+        cpuS: (c1.cpuS + c2.cpuS) / 2,
+        otherCpu: Math.max(c1.otherCpu, c2.otherCpu),
+        before: c1,
+        after: c2,
+      };
       const ratio = k.rowsPerS / c.rowsPerS;
       // CPU per row of the ceiling ÷ the CLI's: what the ratio would be if both kept every core
       // busy; less disturbed than wall times when other processes share the cores
       const cpuRatio = c.cpuS / k.cpuS;
       results.push({ run: r, model, ceiling: { ...c, load: loadC }, cli: k, ratio, cpuRatio });
       console.log(
-        `run ${r} ${model.padEnd(7)} ${n} rows | ceiling ${c.rowsPerS.toFixed(0)} rows/s (${c.wall.toFixed(2)} s, ${((c.cpuS / n) * 1e6).toFixed(0)} CPU-µs/row, load ${loadC}, other ${c.otherCpu.toFixed(2)} cores)` +
+        `run ${r} ${model.padEnd(7)} ${n} rows | ceiling ${c.rowsPerS.toFixed(0)} rows/s (before ${c1.rowsPerS.toFixed(0)}, after ${c2.rowsPerS.toFixed(0)}; ${((c.cpuS / n) * 1e6).toFixed(0)} CPU-µs/row, load ${loadC}, other ${c.otherCpu.toFixed(2)} cores)` +
           ` | CLI ${k.rowsPerS.toFixed(0)} rows/s after start-up ${k.startup.toFixed(2)} s (${k.wall.toFixed(2)} s, ${k.cpuUsPerRow.toFixed(0)} CPU-µs/row, main thread ${k.mainThreadUsPerRow.toFixed(1)} µs/row, load ${k.loadBefore}, other ${k.otherCpu.toFixed(2)} cores)` +
           ` | ratio ${ratio.toFixed(3)} (CPU per row: ${cpuRatio.toFixed(3)})`,
       );
