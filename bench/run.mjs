@@ -257,8 +257,11 @@ async function startup() {
   console.error('  note: hyperfine not found (Debian package `hyperfine`); timing 10 runs with this script');
   const walls = [];
   for (let k = 0; k < 12; k++) {
-    const [c, ...a] = cmd.split(' ');
+    // no empty argument when there are no --cli-args (the CLI refuses it at once, exit 2: that was
+    // timed as a 0.17 s start-up on 2026-12-07)
+    const [c, ...a] = cmd.split(' ').filter(Boolean);
     const m = await measure(c, a);
+    if (m.code !== 0) throw new Error(`the 1-row run exited with ${m.code}: ${m.stderr.trim()}`);
     if (k >= 2) walls.push(m.wall);
   }
   walls.sort((a, b) => a - b);
