@@ -47,3 +47,23 @@ for (const g of [256, 512, 1024, 2048]) console.log(`| ${g} (a share) | token co
 console.log(`| 4096 (a window) | token count | ${padding(4096, (i) => lens[i])} |`);
 console.log(`| 4096 (a window) | character count | ${padding(4096, (i) => texts[i].length)} |`);
 console.log(`| 4096 (a window) | not sorted | ${padding(4096)} |`);
+
+// src/pipeline/labelRows.ts since 2026-12-07: a window's rows sorted by character count, cut into
+// shares of 1,024, each share sorted by token count by its worker
+function sharesOfSortedWindow(window, share) {
+  let real = 0;
+  let padded = 0;
+  for (let w = 0; w < texts.length; w += window) {
+    const idx = Array.from({ length: Math.min(window, texts.length - w) }, (_, k) => k + w).sort((a, b) => texts[a].length - texts[b].length);
+    for (let s = 0; s < idx.length; s += share) {
+      const part = idx.slice(s, s + share).sort((a, b) => lens[a] - lens[b]);
+      for (let b = 0; b < part.length; b += 16) {
+        const batch = part.slice(b, b + 16);
+        real += batch.reduce((sum, i) => sum + lens[i], 0);
+        padded += Math.max(...batch.map((i) => lens[i])) * batch.length;
+      }
+    }
+  }
+  return `${((padded / real - 1) * 100).toFixed(1)}%`;
+}
+console.log(`| 4096 (a window) cut by character count into shares of 1024, each sorted by token count | both | ${sharesOfSortedWindow(4096, 1024)} |`);
