@@ -27,19 +27,26 @@ for (let i = texts.length - 1; i > 0; i--) {
 }
 const lens = texts.map((t) => tok.encode(t).length);
 
-function padding(group, key) {
-  let real = 0;
-  let padded = 0;
-  for (let w = 0; w < texts.length; w += group) {
-    const idx = Array.from({ length: Math.min(group, texts.length - w) }, (_, k) => k + w);
-    if (key) idx.sort((a, b) => key(a) - key(b));
-    for (let b = 0; b < idx.length; b += 16) {
-      const batch = idx.slice(b, b + 16);
-      real += batch.reduce((s, i) => s + lens[i], 0);
-      padded += Math.max(...batch.map((i) => lens[i])) * batch.length;
-    }
+/** Adds the batches of 16 of `idx` (in its order) to `acc`: real tokens and tokens after padding. */
+function addBatches(idx, acc) {
+  for (let b = 0; b < idx.length; b += 16) {
+    const batch = idx.slice(b, b + 16);
+    acc.real += batch.reduce((s, i) => s + lens[i], 0);
+    acc.padded += Math.max(...batch.map((i) => lens[i])) * batch.length;
   }
-  return `${((padded / real - 1) * 100).toFixed(1)}%`;
+}
+const percent = (acc) => `${((acc.padded / acc.real - 1) * 100).toFixed(1)}%`;
+/** The indices of the `group` texts from `w` on. */
+const groupAt = (w, group) => Array.from({ length: Math.min(group, texts.length - w) }, (_, k) => k + w);
+
+function padding(group, key) {
+  const acc = { real: 0, padded: 0 };
+  for (let w = 0; w < texts.length; w += group) {
+    const idx = groupAt(w, group);
+    if (key) idx.sort((a, b) => key(a) - key(b));
+    addBatches(idx, acc);
+  }
+  return percent(acc);
 }
 
 console.log(`${texts.length} texts, batches of 16\n| sorted group | by | padding |\n| ---: | --- | ---: |`);
@@ -48,22 +55,18 @@ console.log(`| 4096 (a window) | token count | ${padding(4096, (i) => lens[i])} 
 console.log(`| 4096 (a window) | character count | ${padding(4096, (i) => texts[i].length)} |`);
 console.log(`| 4096 (a window) | not sorted | ${padding(4096)} |`);
 
-// src/pipeline/labelRows.ts since 2026-12-07: a window's rows sorted by character count, cut into
-// shares of 1,024, each share sorted by token count by its worker
-function sharesOfSortedWindow(window, share) {
-  let real = 0;
-  let padded = 0;
+// Not what the CLI does (issue #27, tried and not taken): a window's rows sorted by character
+// count, cut into shares of 1,024, each share sorted by token count by its worker.
+function sharesOfSortedWindow(window, size) {
+  const acc = { real: 0, padded: 0 };
   for (let w = 0; w < texts.length; w += window) {
-    const idx = Array.from({ length: Math.min(window, texts.length - w) }, (_, k) => k + w).sort((a, b) => texts[a].length - texts[b].length);
-    for (let s = 0; s < idx.length; s += share) {
-      const part = idx.slice(s, s + share).sort((a, b) => lens[a] - lens[b]);
-      for (let b = 0; b < part.length; b += 16) {
-        const batch = part.slice(b, b + 16);
-        real += batch.reduce((sum, i) => sum + lens[i], 0);
-        padded += Math.max(...batch.map((i) => lens[i])) * batch.length;
-      }
-    }
+    const idx = groupAt(w, window).sort((a, b) => texts[a].length - texts[b].length);
+    for (let s = 0; s < idx.length; s += size)
+      addBatches(
+        idx.slice(s, s + size).sort((a, b) => lens[a] - lens[b]),
+        acc,
+      );
   }
-  return `${((padded / real - 1) * 100).toFixed(1)}%`;
+  return percent(acc);
 }
 console.log(`| 4096 (a window) cut by character count into shares of 1024, each sorted by token count | both | ${sharesOfSortedWindow(4096, 1024)} |`);

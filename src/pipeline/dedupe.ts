@@ -53,8 +53,8 @@ export class DedupeCache {
 
   /**
    * @param keepScores whether an entry keeps the text's probabilities (output with --scores, the
-   *   library): without them an entry is its label and confidence only, and the journal a third of
-   *   the size (a Float32Array of its own per entry cost main-thread time and GC at every miss).
+   *   library): without them an entry is its label and confidence only, in memory and in the
+   *   journal (no Float32Array copy per new text).
    */
   constructor(
     readonly capacity: number = DEFAULT_DEDUPE_TEXTS,
